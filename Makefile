@@ -1,0 +1,43 @@
+# Two commands for a newcomer: `make run` and `make test`. Both do the whole set-up.
+PORT ?= 8000
+VENV ?= .venv
+PY := $(VENV)/bin/python
+VENDOR := static/vendor
+
+.PHONY: setup run test lint chromium
+
+setup: $(VENV)/.installed $(VENDOR)/.copied
+	$(PY) manage.py migrate --noinput
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser libraries are served by whitenoise from static/vendor/ (git-ignored).
+$(VENDOR)/.copied: node_modules/.installed
+	mkdir -p $(VENDOR)
+	cp node_modules/cytoscape/dist/cytoscape.min.js \
+	   node_modules/cytoscape-dagre/dist/cytoscape-dagre.min.js \
+	   node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	touch $@
+
+run: setup
+	$(PY) manage.py seed_demo --if-empty
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (demo login: demo / demo)"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Debian's Chromium drives the browser tests (Playwright cannot download its own here).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: setup chromium
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .

@@ -1,0 +1,881 @@
+"""The domain of PRODUCT.md: projects, runs, artifacts, registries and their audit trail.
+
+A version's home artifact sequence and the registry collections it is linked into are
+the same kind of thing, an ArtifactCollection, and a version belongs to each through a
+Membership that carries that collection's own version number (v0, v1, ...) and aliases.
+"""
+
+import base64
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import F, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from .errors import Forbidden, InvalidName, NotFound, ReservedAlias, TypeMismatch
+
+NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+VERSION_ALIAS_RE = re.compile(r"^v\d+$")
+LATEST = "latest"
+
+
+def validate_name(value, what="name"):
+    """Names of projects, artifacts, types, registries, collections and aliases."""
+    if not isinstance(value, str) or not NAME_RE.match(value) or value in (".", ".."):
+        raise InvalidName(
+            f"Invalid {what} {value!r}: use 1 to 128 letters, digits, '-', '_' or '.'."
+        )
+    return value
+
+
+def validate_alias(alias):
+    """Aliases a person may set: a valid name that is neither `latest` nor `vN`."""
+    validate_name(alias, "alias")
+    if alias == LATEST or VERSION_ALIAS_RE.match(alias):
+        raise ReservedAlias(f"The alias {alias!r} is reserved and moves by itself.")
+    return alias
+
+
+def is_generated(artifact_type, name):
+    """The reference SDK's reserved kinds of artifact, made by a library, not a person."""
+    return (
+        artifact_type == "job"
+        or artifact_type.startswith("wandb-")
+        or (artifact_type == "run_table" and name.startswith("run-"))
+        or (artifact_type == "code" and name.startswith("source-"))
+    )
+
+
+def manifest_digest(entries):
+    """The reference formula: hex MD5 over `path:entry_digest` lines sorted by path.
+
+    `entries` maps each path to its base64 MD5, so versions logged by this client and
+    by the reference one deduplicate against each other.
+    """
+    md5 = hashlib.md5(b"wandb-artifact-manifest-v1\n")
+    for path in sorted(entries):
+        md5.update(f"{path}:{entries[path]}\n".encode())
+    return md5.hexdigest()
+
+
+def _person(user):
+    """The user to record as actor, or None for anonymous and system changes."""
+    return user if user is not None and user.is_authenticated else None
+
+
+RESERVED_ENTITIES = {"accounts", "admin", "api", "lineage", "registry", "settings", "static"}
+
+
+class Project(models.Model):
+    entity = models.CharField(max_length=128, help_text="User or team namespace.")
+    name = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["entity", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "name"], name="unique_project_path")
+        ]
+
+    def __str__(self):
+        return f"{self.entity}/{self.name}"
+
+    def get_absolute_url(self):
+        return reverse("registry-project-artifacts", args=[self.entity, self.name])
+
+    @classmethod
+    def get_or_create_path(cls, entity, name):
+        validate_name(entity, "entity")
+        if entity in RESERVED_ENTITIES:  # their pages live at /<entity>/<project>/...
+            raise InvalidName(f"The entity name {entity!r} is reserved; choose another.")
+        validate_name(name, "project name")
+        return cls.objects.get_or_create(entity=entity, name=name)[0]
+
+
+ADJECTIVES = (
+    "rural northern zesty glamorous quiet bright misty brisk golden silent "
+    "wild gentle ancient lively proud lucky sunny vivid"
+).split()
+NOUNS = (
+    "feather lake snowball planet river forest meadow cloud sea mountain "
+    "wave field dawn leaf breeze star stone fire"
+).split()
+
+
+def new_run_id():
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+class Run(models.Model):
+    class State(models.TextChoices):
+        RUNNING = "running"
+        FINISHED = "finished"
+        FAILED = "failed"
+        CRASHED = "crashed"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="runs")
+    run_id = models.CharField("id", max_length=128, default=new_run_id)
+    name = models.CharField("display name", max_length=256, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
+    job_type = models.CharField(max_length=64, blank=True, db_index=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    config = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    notes = models.TextField(blank=True)
+    host = models.CharField(max_length=256, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [models.UniqueConstraint(fields=["project", "run_id"], name="unique_run_id")]
+
+    def __str__(self):
+        return self.name or self.run_id
+
+    def save(self, *args, **kwargs):
+        if not self.name:
+            number = Run.objects.filter(project_id=self.project_id).count() + 1
+            self.name = f"{secrets.choice(ADJECTIVES)}-{secrets.choice(NOUNS)}-{number}"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        p = self.project
+        return reverse("registry-run", args=[p.entity, p.name, self.run_id])
+
+    @property
+    def duration(self):
+        end = self.finished_at or (timezone.now() if self.state == self.State.RUNNING else None)
+        return end - self.started_at if end else None
+
+    def use_version(self, version, use_as=""):
+        """Record `version` as an input. A version this run logged itself adds no edge."""
+        if self.edges.filter(version=version, direction=LineageEdge.Direction.LOGS).exists():
+            return None
+        edge, _ = LineageEdge.objects.get_or_create(
+            run=self,
+            version=version,
+            direction=LineageEdge.Direction.USES,
+            defaults={"use_as": use_as},
+        )
+        return edge
+
+    def inputs(self):
+        return ArtifactVersion.objects.filter(
+            edges__run=self, edges__direction=LineageEdge.Direction.USES
+        )
+
+    def outputs(self):
+        return ArtifactVersion.objects.filter(
+            edges__run=self, edges__direction=LineageEdge.Direction.LOGS
+        )
+
+
+class RegistryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(visibility=Registry.Visibility.ORGANIZATION) | Q(members__user=user)
+        ).distinct()
+
+
+class Registry(models.Model):
+    class Visibility(models.TextChoices):
+        ORGANIZATION = "organization", "Organization"
+        RESTRICTED = "restricted", "Restricted (members only)"
+
+    name = models.CharField(max_length=128, unique=True)
+    description = models.TextField(blank=True)
+    visibility = models.CharField(
+        max_length=16, choices=Visibility.choices, default=Visibility.ORGANIZATION
+    )
+    accepted_types = models.JSONField(
+        default=list, blank=True, help_text="Artifact types this registry accepts."
+    )
+    protected_aliases = models.JSONField(
+        default=list, blank=True, help_text="Aliases only registry admins may change."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RegistryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "registries"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("registry-registry", args=[self.name])
+
+    @classmethod
+    def create(cls, name, accepted_types, visibility=Visibility.ORGANIZATION, admin=None, **kw):
+        validate_name(name, "registry name")
+        for artifact_type in accepted_types:
+            validate_name(artifact_type, "artifact type")
+        with transaction.atomic():
+            registry = cls.objects.create(
+                name=name, accepted_types=list(accepted_types), visibility=visibility, **kw
+            )
+            if admin is not None:
+                registry.members.create(user=admin, role=RegistryMember.Role.ADMIN)
+        return registry
+
+    def role_of(self, user):
+        """The user's role here, or None when they may not even see the registry."""
+        if user.is_superuser:
+            return RegistryMember.Role.ADMIN
+        member = self.members.filter(user=user).first() if user.is_authenticated else None
+        if member:
+            return RegistryMember.Role(member.role)
+        if self.visibility == self.Visibility.ORGANIZATION and user.is_authenticated:
+            return RegistryMember.Role.VIEWER
+        return None
+
+    def require_role(self, user, role):
+        have = self.role_of(user)
+        if have is None:
+            raise NotFound(f"No registry named {self.name!r}.")
+        if have < role:
+            raise Forbidden(
+                f"You need the {RegistryMember.Role(role).label} role in registry "
+                f"{self.name!r} for this."
+            )
+
+    def check_type(self, artifact_type):
+        if artifact_type not in self.accepted_types:
+            accepted = ", ".join(self.accepted_types) or "none"
+            raise TypeMismatch(
+                f"Registry {self.name!r} does not accept artifacts of type "
+                f"{artifact_type!r} (it accepts: {accepted})."
+            )
+
+
+class RegistryMember(models.Model):
+    class Role(models.IntegerChoices):
+        RESTRICTED_VIEWER = 10, "restricted viewer"
+        VIEWER = 20, "viewer"
+        MEMBER = 30, "member"
+        ADMIN = 40, "admin"
+
+    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    role = models.PositiveSmallIntegerField(choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["registry", "user"], name="unique_registry_member")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}) in {self.registry}"
+
+
+class ArtifactCollection(models.Model):
+    """A numbered set of artifact versions: a project's artifact sequence or a registry
+    collection. Use the proxies ArtifactSequence and Collection."""
+
+    class Kind(models.TextChoices):
+        SEQUENCE = "sequence", "artifact sequence"
+        PORTFOLIO = "portfolio", "registry collection"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.CASCADE, related_name="sequences"
+    )
+    registry = models.ForeignKey(
+        Registry, null=True, blank=True, on_delete=models.CASCADE, related_name="collections"
+    )
+    name = models.CharField(max_length=128)
+    type = models.CharField(max_length=128, db_index=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_index = models.PositiveIntegerField(
+        default=0, editable=False, help_text="The next version number; never reused."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"],
+                condition=Q(kind="sequence"),
+                name="unique_sequence_name",
+            ),
+            models.UniqueConstraint(
+                fields=["registry", "name"],
+                condition=Q(kind="portfolio"),
+                name="unique_collection_name",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="sequence", project__isnull=False, registry__isnull=True)
+                | Q(kind="portfolio", registry__isnull=False, project__isnull=True),
+                name="collection_has_one_owner",
+            ),
+        ]
+
+    def __str__(self):
+        owner = self.project if self.kind == self.Kind.SEQUENCE else self.registry
+        return f"{owner}/{self.name}"
+
+    def get_absolute_url(self):
+        if self.kind == self.Kind.SEQUENCE:
+            p = self.project
+            return reverse("registry-sequence", args=[p.entity, p.name, self.type, self.name])
+        return reverse("registry-collection", args=[self.registry.name, self.name])
+
+    def _lock(self):
+        """Take this collection's row lock: version numbers and aliases change one writer
+        at a time (SQLite's IMMEDIATE transactions serialise writers already)."""
+        return type(self).objects.select_for_update().get(pk=self.pk)
+
+    def _add_member(self, version, user, action=None):
+        """Give `version` the next number here (auditing `action` if given) and move
+        `latest` to it. Caller holds the lock."""
+        index = self.next_index
+        ArtifactCollection.objects.filter(pk=self.pk).update(next_index=F("next_index") + 1)
+        self.next_index = index + 1
+        membership = Membership.objects.create(
+            collection=self, version=version, index=index, created_by=_person(user)
+        )
+        if action:
+            self._audit(action, membership, user)
+        self._move_alias(membership, LATEST, user)
+        return membership
+
+    def membership_of(self, version):
+        membership = self.memberships.filter(version=version).first()
+        if membership is None:
+            raise NotFound(f"{version} is not in {self}.")
+        return membership
+
+    def _move_alias(self, membership, name, user):
+        """Point alias `name` at `membership`, auditing the removal and the addition."""
+        current = self.aliases.filter(name=name).select_related("membership").first()
+        if current and current.membership_id == membership.pk:
+            return current
+        if current:
+            current.delete()
+            self._audit(AuditEvent.Action.ALIAS_REMOVED, current.membership, user, name)
+        alias = Alias.objects.create(collection=self, membership=membership, name=name)
+        self._audit(AuditEvent.Action.ALIAS_ADDED, membership, user, name)
+        return alias
+
+    def _audit(self, action, membership, user, alias=""):
+        AuditEvent.objects.create(
+            collection=self,
+            action=action,
+            actor=_person(user),
+            version_id=membership.version_id,
+            version_index=membership.index,
+            alias=alias,
+        )
+
+    def add_alias(self, version, name, user=None):
+        validate_alias(name)
+        with transaction.atomic():
+            locked = self._lock()
+            return locked._move_alias(locked.membership_of(version), name, user)
+
+    def remove_alias(self, name, user=None):
+        validate_alias(name)
+        with transaction.atomic():
+            locked = self._lock()
+            alias = locked.aliases.filter(name=name).select_related("membership").first()
+            if alias is None:
+                raise NotFound(f"{self} has no alias {name!r}.")
+            alias.delete()
+            locked._audit(AuditEvent.Action.ALIAS_REMOVED, alias.membership, user, name)
+
+    def version_by_alias(self, alias):
+        """The version an alias or `vN` names here."""
+        if VERSION_ALIAS_RE.match(alias):
+            membership = self.memberships.filter(index=int(alias[1:])).first()
+        else:
+            membership = Membership.objects.filter(collection=self, aliases__name=alias).first()
+        if membership is None:
+            raise NotFound(f"{self} has no version {alias!r}.")
+        return membership.version
+
+
+class SequenceManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=ArtifactCollection.Kind.SEQUENCE)
+
+
+class ArtifactSequence(ArtifactCollection):
+    """All versions of one artifact name in a project, of one type."""
+
+    objects = SequenceManager()
+
+    class Meta:
+        proxy = True
+
+    def save(self, *args, **kwargs):
+        self.kind = self.Kind.SEQUENCE
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def log_version(
+        cls,
+        project,
+        name,
+        type,
+        files,
+        run=None,
+        user=None,
+        description="",
+        metadata=None,
+        aliases=(),
+        generated=False,
+    ):
+        """Log content as a version of `project/name`; returns (version, created).
+
+        `files` maps each path in the artifact to its Blob. Content whose digest equals
+        an existing version's makes no new version: the run is recorded as also logging
+        that version. Otherwise the version gets the sequence's next vN.
+        """
+        validate_name(name, "artifact name")
+        validate_name(type, "artifact type")
+        for alias in aliases:
+            validate_alias(alias)
+        files = {normalize_path(path): blob for path, blob in files.items()}
+        digest = manifest_digest({path: blob.md5 for path, blob in files.items()})
+        with transaction.atomic():
+            sequence, _ = cls.objects.get_or_create(
+                project=project, name=name, defaults={"type": type}
+            )
+            if sequence.type != type:
+                raise TypeMismatch(f"Artifact {name!r} has type {sequence.type!r}, not {type!r}.")
+            sequence = sequence._lock()
+            version = sequence.versions.filter(digest=digest).first()
+            created = version is None
+            if created:
+                version = sequence._create_version(
+                    files, digest, user, description, metadata, generated
+                )
+            if run is not None:
+                LineageEdge.objects.get_or_create(
+                    run=run, version=version, direction=LineageEdge.Direction.LOGS
+                )
+            membership = sequence.membership_of(version)
+            for alias in aliases:
+                sequence._move_alias(membership, alias, user)
+        return version, created
+
+    def _create_version(self, files, digest, user, description, metadata, generated):
+        version = ArtifactVersion.objects.create(
+            sequence=self,
+            digest=digest,
+            description=description,
+            metadata=metadata or {},
+            size=sum(blob.size for blob in files.values()),
+            file_count=len(files),
+            generated=generated or is_generated(self.type, self.name),
+            created_by=_person(user),
+        )
+        ManifestEntry.objects.bulk_create(
+            ManifestEntry(version=version, path=path, blob=blob) for path, blob in files.items()
+        )
+        membership = self._add_member(version, user)
+        version.version_index = membership.index
+        return version
+
+
+class CollectionManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=ArtifactCollection.Kind.PORTFOLIO)
+
+
+class Collection(ArtifactCollection):
+    """A named set of artifact versions inside a registry, of one artifact type."""
+
+    objects = CollectionManager()
+
+    class Meta:
+        proxy = True
+
+    def save(self, *args, **kwargs):
+        self.kind = self.Kind.PORTFOLIO
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def create(cls, registry, name, type, description=""):
+        validate_name(name, "collection name")
+        validate_name(type, "artifact type")
+        registry.check_type(type)
+        return cls.objects.create(registry=registry, name=name, type=type, description=description)
+
+    @classmethod
+    def link(cls, registry, name, version, user=None, aliases=()):
+        """Link `version` into collection `name` of `registry`, creating the collection
+        when it does not exist yet. Returns the Membership (its collection version)."""
+        for alias in aliases:
+            validate_alias(alias)
+        artifact_type = version.sequence.type
+        with transaction.atomic():
+            collection = cls.objects.filter(registry=registry, name=name).first()
+            if collection is None:
+                collection = cls.create(registry, name, artifact_type)
+            collection = collection._lock()
+            if collection.type != artifact_type:
+                raise TypeMismatch(
+                    f"Collection {collection.name!r} holds {collection.type!r} artifacts; "
+                    f"{version} is a {artifact_type!r}."
+                )
+            registry.check_type(artifact_type)
+            membership = collection.memberships.filter(version=version).first()
+            if membership is None:
+                membership = collection._add_member(version, user, AuditEvent.Action.VERSION_LINKED)
+            for alias in aliases:
+                collection._move_alias(membership, alias, user)
+        return membership
+
+    def unlink(self, version, user=None):
+        """Remove `version` from this collection with its aliases; `latest` falls back to
+        the newest version that remains."""
+        with transaction.atomic():
+            locked = self._lock()
+            membership = locked.membership_of(version)
+            names = list(membership.aliases.values_list("name", flat=True))
+            for name in names:
+                locked._audit(AuditEvent.Action.ALIAS_REMOVED, membership, user, name)
+            membership.delete()
+            locked._audit(AuditEvent.Action.VERSION_UNLINKED, membership, user)
+            newest = locked.memberships.order_by("-index").first()
+            if LATEST in names and newest:
+                locked._move_alias(newest, LATEST, user)
+
+
+def _home_index():
+    return Subquery(
+        Membership.objects.filter(version=OuterRef("pk"), collection=OuterRef("sequence"))
+        .order_by()  # the default ordering would join and sort inside every subquery
+        .values("index")[:1]
+    )
+
+
+class ArtifactVersionManager(models.Manager):
+    def get_queryset(self):
+        # The version number lives on the home membership; every query brings it along.
+        return super().get_queryset().annotate(version_index=_home_index())
+
+
+class ArtifactVersion(models.Model):
+    """Immutable content: a manifest of files, numbered vN in its artifact sequence."""
+
+    sequence = models.ForeignKey(
+        ArtifactSequence, on_delete=models.PROTECT, related_name="versions"
+    )
+    digest = models.CharField(max_length=32, help_text="Reference manifest digest (hex MD5).")
+    description = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    size = models.BigIntegerField(default=0)
+    file_count = models.PositiveIntegerField(default=0)
+    generated = models.BooleanField(
+        default=False, help_text="Made by a library, hidden from the graph unless asked for."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    objects = ArtifactVersionManager()
+
+    class Meta:
+        ordering = ["sequence", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["sequence", "digest"], name="unique_version_digest")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @cached_property
+    def version_index(self):
+        return self.memberships.get(collection_id=self.sequence_id).index
+
+    @property
+    def version(self):
+        return f"v{self.version_index}"
+
+    @property
+    def name(self):
+        return f"{self.sequence.name}:{self.version}"
+
+    @property
+    def qualified_name(self):
+        return f"{self.sequence.project}/{self.name}"
+
+    @property
+    def type(self):
+        return self.sequence.type
+
+    def get_absolute_url(self):
+        p = self.sequence.project
+        args = [p.entity, p.name, self.sequence.type, self.sequence.name, self.version]
+        return reverse("registry-version", args=args)
+
+    def aliases(self):
+        """Alias names in the home sequence, `latest` included."""
+        return list(
+            Alias.objects.filter(membership__version=self, collection_id=self.sequence_id)
+            .order_by("name")
+            .values_list("name", flat=True)
+        )
+
+    def logged_by(self):
+        """The first run that logged this version (others may have logged it too)."""
+        return self.producers().order_by("edges__created_at", "pk").first()
+
+    def producers(self):
+        return Run.objects.filter(edges__version=self, edges__direction=LineageEdge.Direction.LOGS)
+
+    def used_by(self):
+        return Run.objects.filter(edges__version=self, edges__direction=LineageEdge.Direction.USES)
+
+    def collections(self):
+        """Registry collections this version is linked into."""
+        return Collection.objects.filter(memberships__version=self).select_related("registry")
+
+    def collections_visible_to(self, user):
+        """The collections above, less those in registries `user` may not see."""
+        return self.collections().filter(registry__in=Registry.objects.visible_to(user))
+
+
+class Membership(models.Model):
+    """A version inside a collection, with that collection's version number."""
+
+    collection = models.ForeignKey(
+        ArtifactCollection, on_delete=models.CASCADE, related_name="memberships"
+    )
+    version = models.ForeignKey(
+        ArtifactVersion, on_delete=models.CASCADE, related_name="memberships"
+    )
+    index = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["collection", "-index"]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "index"], name="unique_member_index"),
+            models.UniqueConstraint(fields=["collection", "version"], name="unique_member_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.collection}:v{self.index}"
+
+
+class Alias(models.Model):
+    """A movable name for one version of one collection. `collection` repeats
+    `membership.collection` so the database can enforce one alias name per collection."""
+
+    collection = models.ForeignKey(
+        ArtifactCollection, on_delete=models.CASCADE, related_name="aliases"
+    )
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["collection", "name"]
+        verbose_name_plural = "aliases"
+        constraints = [models.UniqueConstraint(fields=["collection", "name"], name="unique_alias")]
+
+    def __str__(self):
+        return f"{self.collection}:{self.name}"
+
+
+def normalize_path(path):
+    """A file's path inside an artifact: relative, `/`-separated, never escaping it."""
+    if not isinstance(path, str) or not path or "\x00" in path or len(path) > 1024:
+        raise InvalidName(f"Invalid file path {path!r}.")
+    parts = [part for part in path.replace("\\", "/").split("/") if part not in ("", ".")]
+    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path) or ".." in parts or not parts:
+        raise InvalidName(f"File path {path!r} must stay inside the artifact.")
+    return "/".join(parts)
+
+
+class Blob(models.Model):
+    """File contents, stored once under their SHA-256 whatever the number of versions."""
+
+    sha256 = models.CharField(max_length=64, primary_key=True)
+    md5 = models.CharField(max_length=24, help_text="Base64 MD5, the reference entry digest.")
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.sha256
+
+    @property
+    def storage_name(self):
+        return f"blobs/{self.sha256[:2]}/{self.sha256[2:4]}/{self.sha256}"
+
+    @staticmethod
+    def md5_base64(digest_bytes):
+        return base64.b64encode(digest_bytes).decode()
+
+
+class ManifestEntry(models.Model):
+    version = models.ForeignKey(ArtifactVersion, on_delete=models.CASCADE, related_name="entries")
+    path = models.CharField(max_length=1024)
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="entries")
+
+    class Meta:
+        ordering = ["version", "path"]
+        verbose_name_plural = "manifest entries"
+        constraints = [
+            models.UniqueConstraint(fields=["version", "path"], name="unique_entry_path")
+        ]
+
+    def __str__(self):
+        return self.path
+
+
+class LineageEdge(models.Model):
+    """run --uses--> version (an input) or run --logs--> version (an output)."""
+
+    class Direction(models.TextChoices):
+        USES = "uses"
+        LOGS = "logs"
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="edges")
+    version = models.ForeignKey(ArtifactVersion, on_delete=models.CASCADE, related_name="edges")
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    use_as = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # Doubles as the index for walking from runs.
+            models.UniqueConstraint(
+                fields=["run", "direction", "version"], name="unique_lineage_edge"
+            )
+        ]
+        indexes = [models.Index(fields=["version", "direction", "run"], name="edge_by_version")]
+
+    def __str__(self):
+        return f"{self.run} {self.direction} {self.version_id}"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise Forbidden("Audit events are append-only.")
+
+    def delete(self):
+        raise Forbidden("Audit events are append-only.")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a change to a collection's versions or aliases."""
+
+    class Action(models.TextChoices):
+        ALIAS_ADDED = "alias_added", "alias added"
+        ALIAS_REMOVED = "alias_removed", "alias removed"
+        VERSION_LINKED = "version_linked", "version linked"
+        VERSION_UNLINKED = "version_unlinked", "version unlinked"
+
+    collection = models.ForeignKey(
+        ArtifactCollection, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
+    )
+    version = models.ForeignKey(ArtifactVersion, on_delete=models.PROTECT, related_name="+")
+    version_index = models.PositiveIntegerField(help_text="The version number in the collection.")
+    alias = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.alias} v{self.version_index}".replace("  ", " ")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise Forbidden("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Forbidden("Audit events are append-only.")
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def authenticate(self, raw_key):
+        """The user a key belongs to, or None when it is unknown or revoked."""
+        if not raw_key:
+            return None
+        key = (
+            self.filter(hashed=ApiKey.hash(raw_key), revoked_at__isnull=True)
+            .select_related("user")
+            .first()
+        )
+        if key is None or not key.user.is_active:
+            return None
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)  # not a write per call
+        return key.user
+
+
+class ApiKey(models.Model):
+    """A per-user key for the API. Only its SHA-256 is kept; the key is shown once.
+
+    Keys look like `lr-` + 40 letters and digits, the shape the reference client accepts.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(max_length=128, blank=True)
+    prefix = models.CharField(
+        max_length=12, help_text="The key's first characters, to tell keys apart."
+    )
+    hashed = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def hash(raw_key):
+        return hashlib.sha256(raw_key.encode()).hexdigest()
+
+    @classmethod
+    def create_for(cls, user, name=""):
+        """Returns (ApiKey, raw key); the raw key is never stored."""
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+        raw = "lr-" + "".join(secrets.choice(alphabet) for _ in range(40))
+        key = cls.objects.create(user=user, name=name, prefix=raw[:8], hashed=cls.hash(raw))
+        return key, raw
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
