@@ -1,0 +1,233 @@
+"""Artifact: files to log as a version, or a logged version read from the server."""
+
+import contextlib
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from ._files import CHUNK, ReadWithProgress, digests, progress
+
+UPLOADS_AT_ONCE = 4
+SMALL_FILE = 256 * 1024  # files up to this size travel together
+PER_BATCH = 100  # Django refuses more files in one request by default
+
+
+def _send_batch(session, entries, bar):
+    files = {}
+    for local, sha256, _, _ in entries:
+        with open(local, "rb") as stream:
+            files[sha256] = (sha256, stream.read())
+    session.request("POST", "/api/v1/blobs", files=files)
+    if bar:
+        bar.update(sum(entry[3] for entry in entries))
+
+
+class File:
+    """One file of a logged version's manifest."""
+
+    def __init__(self, path, sha256, md5, size):
+        self.path, self.name, self.sha256, self.digest, self.size = path, path, sha256, md5, size
+
+    def __repr__(self):
+        return f"<File {self.path} ({self.size} bytes)>"
+
+
+class Artifact:
+    def __init__(self, name, type, description=None, metadata=None):
+        self._name = name
+        self.type = type
+        self.description = description or ""
+        self.metadata = dict(metadata or {})
+        self._local = {}  # path in the artifact -> local file
+        self._data = None  # the server's answer once logged
+        self._session = None
+        self._staging = None
+
+    @classmethod
+    def _from_server(cls, data, session):
+        artifact = cls(data["sequence"], data["type"], data["description"], data["metadata"])
+        artifact._loaded(data, session)
+        return artifact
+
+    def _loaded(self, data, session):
+        self._data, self._session = data, session
+        self.description, self.metadata = data["description"], data["metadata"]
+
+    def __repr__(self):
+        return f"<Artifact {self.qualified_name if self._data else self._name} ({self.type})>"
+
+    # ---- what users read ----
+
+    def _server(self, key):
+        if self._data is None:
+            return None
+        return self._data[key]
+
+    @property
+    def name(self):
+        return self._data["name"] if self._data else self._name
+
+    @property
+    def id(self):
+        return self._server("id")
+
+    @property
+    def qualified_name(self):
+        return self._server("qualified_name")
+
+    @property
+    def version(self):
+        return self._server("version")
+
+    @property
+    def aliases(self):
+        return list(self._server("aliases") or [])
+
+    @property
+    def digest(self):
+        return self._server("digest")
+
+    @property
+    def size(self):
+        if self._data:
+            return self._data["size"]
+        return sum(os.path.getsize(path) for path in self._local.values())
+
+    @property
+    def file_count(self):
+        return self._data["file_count"] if self._data else len(self._local)
+
+    @property
+    def created_at(self):
+        created = self._server("created_at")
+        return datetime.fromisoformat(created) if created else None
+
+    @property
+    def url(self):
+        return self._session.base_url + self._data["url"] if self._data else None
+
+    # ---- building ----
+
+    def _check_editable(self):
+        if self._data is not None:
+            raise ValueError(f"{self.name} is logged and cannot change; make a new Artifact.")
+
+    def add_file(self, local_path, name=None):
+        """Add a local file, as `name` inside the artifact (default: its file name)."""
+        self._check_editable()
+        if not os.path.isfile(local_path):
+            raise ValueError(f"No file at {local_path!r}.")
+        path = (name or os.path.basename(local_path)).replace(os.sep, "/")
+        self._local[path] = os.path.abspath(local_path)
+        return path
+
+    def add_dir(self, local_path, name=None):
+        """Add every file under a local folder, under `name/` inside the artifact."""
+        if not os.path.isdir(local_path):
+            raise ValueError(f"No folder at {local_path!r}.")
+        for folder, _, names in os.walk(local_path):
+            for file_name in sorted(names):
+                full = os.path.join(folder, file_name)
+                relative = os.path.relpath(full, local_path).replace(os.sep, "/")
+                self.add_file(full, f"{name.rstrip('/')}/{relative}" if name else relative)
+
+    @contextlib.contextmanager
+    def new_file(self, name, mode="w", encoding=None):
+        """Write a new file straight into the artifact: `with art.new_file("a.txt") as f:`."""
+        self._check_editable()
+        if self._staging is None:
+            self._staging = tempfile.mkdtemp(prefix="lineage-artifact-")
+        local = os.path.join(self._staging, str(len(self._local)))
+        with open(local, mode, encoding=encoding) as stream:
+            yield stream
+        self._local[name] = local
+
+    # ---- logging (called by Run.log_artifact) ----
+
+    def _manifest(self):
+        return {path: (local, *digests(local)) for path, local in self._local.items()}
+
+    def _upload(self, session, manifest):
+        """Send the contents the server lacks: small files a hundred to a request, larger
+        ones each as one streamed request; a few requests at once."""
+        sha256s = [entry[1] for entry in manifest.values()]
+        missing = set(session.post_json("/api/v1/blobs/missing", {"sha256": sha256s})["missing"])
+        todo = list(
+            {entry[1]: entry for entry in manifest.values() if entry[1] in missing}.values()
+        )
+        bar = progress(sum(entry[3] for entry in todo), f"Uploading {self._name}")
+        small = [entry for entry in todo if entry[3] <= SMALL_FILE]
+        jobs = [small[i : i + PER_BATCH] for i in range(0, len(small), PER_BATCH)]
+        jobs += [entry for entry in todo if entry[3] > SMALL_FILE]
+
+        def send(job):
+            if isinstance(job, list):
+                return _send_batch(session, job, bar)
+            local, sha256, md5, size = job
+            with open(local, "rb") as stream:
+                body = ReadWithProgress(stream, size, bar)
+                headers = {"Content-MD5": md5}
+                session.request("PUT", f"/api/v1/blobs/{sha256}", data=body, headers=headers)
+
+        try:
+            with ThreadPoolExecutor(max_workers=UPLOADS_AT_ONCE) as pool:
+                list(pool.map(send, jobs))
+        finally:
+            if bar:
+                bar.close()
+
+    # ---- reading a logged version ----
+
+    def _require_logged(self):
+        if self._data is None:
+            raise ValueError(f"{self._name} is not logged yet: log it with run.log_artifact().")
+        return self._session
+
+    def files(self):
+        session = self._require_logged()
+        manifest = session.get_json(f"/api/v1/versions/{self.id}")["manifest"]
+        return [File(path, **entry) for path, entry in sorted(manifest.items())]
+
+    def download(self, root=None):
+        """Write the version's files under `root` (default ./artifacts/<name:vN>)."""
+        session = self._require_logged()
+        root = root or os.path.join("artifacts", self.name)
+        files = self.files()
+        bar = progress(sum(f.size for f in files), f"Downloading {self.name}")
+        try:
+            for file in files:
+                target = os.path.join(root, *file.path.split("/"))
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                response = session.request(
+                    "GET", f"/api/v1/versions/{self.id}/files/{file.path}", stream=True
+                )
+                with open(target, "wb") as out:
+                    for chunk in response.iter_content(CHUNK):
+                        out.write(chunk)
+                        if bar:
+                            bar.update(len(chunk))
+        finally:
+            if bar:
+                bar.close()
+        return root
+
+    def logged_by(self):
+        """The run that logged this version first (None if no run did)."""
+        from .run import Run
+
+        session = self._require_logged()
+        runs = session.get_json(f"/api/v1/versions/{self.id}/producers")
+        return Run._from_server(runs[0], session) if runs else None
+
+    def used_by(self):
+        from .run import Run
+
+        session = self._require_logged()
+        runs = session.get_json(f"/api/v1/versions/{self.id}/consumers")
+        return [Run._from_server(data, session) for data in runs]
+
+    def wait(self, timeout=None):
+        """Logging is synchronous here: the version is committed when log_artifact returns."""
+        self._require_logged()
+        return self

@@ -1,0 +1,159 @@
+"""The rest of the client: reading, downloading, the Api object, and errors as exceptions."""
+
+import pytest
+
+import lineage_client as wandb
+from lineage_client import LineageError
+from registry.models import ApiKey, Collection, Registry
+
+
+def log(run, name="zoo-files", type="dataset", **files):
+    artifact = wandb.Artifact(name, type, description="some files", metadata={"rows": 3})
+    for path, text in files.items():
+        with artifact.new_file(path) as stream:
+            stream.write(text)
+    return run.log_artifact(artifact, aliases=["candidate"])
+
+
+def test_it_logs_folders_and_downloads_them_back(server, tmp_path):
+    source = tmp_path / "data"
+    (source / "nested").mkdir(parents=True)
+    (source / "a.csv").write_text("a,b\n1,2\n")
+    (source / "nested" / "b.txt").write_text("bee")
+    with wandb.init(entity="acme", project="zoo", job_type="upload") as run:
+        artifact = wandb.Artifact("zoo-folder", "dataset")
+        artifact.add_dir(str(source), name="data")
+        run.log_artifact(artifact)
+    assert [f.path for f in artifact.files()] == ["data/a.csv", "data/nested/b.txt"]
+    assert (artifact.file_count, artifact.size) == (2, 11)
+    root = wandb.Api().artifact("acme/zoo/zoo-folder:v0").download(str(tmp_path / "out"))
+    assert (tmp_path / "out" / "data" / "nested" / "b.txt").read_text() == "bee"
+    assert root == str(tmp_path / "out")
+
+
+def test_it_exposes_what_users_read(server):
+    with wandb.init(entity="acme", project="zoo") as run:
+        artifact = log(run, **{"rows.csv": "1\n2\n3\n"})
+    assert artifact.name == "zoo-files:v0"
+    assert artifact.qualified_name == "acme/zoo/zoo-files:v0"
+    assert (artifact.type, artifact.version) == ("dataset", "v0")
+    assert artifact.aliases == ["candidate", "latest"]
+    assert len(artifact.digest) == 32 and artifact.size == 6 and artifact.file_count == 1
+    assert artifact.description == "some files" and artifact.metadata == {"rows": 3}
+    assert artifact.url.endswith("/acme/zoo/artifacts/dataset/zoo-files/v0/")
+    assert artifact.created_at is not None
+    assert artifact.wait() is artifact
+    assert run.url.endswith(f"/acme/zoo/runs/{run.id}/")
+    assert [a.name for a in run.logged_artifacts()] == ["zoo-files:v0"]
+
+
+def test_it_reads_runs_and_artifacts_with_the_api(server):
+    api = wandb.Api(overrides={"entity": "acme", "project": "zoo"})
+    model = api.artifact("zoo-ylbchv20:v0", type="model")
+    run = model.logged_by()
+    assert run.name == "rural-feather-20"
+    same = api.run(run.path)
+    assert [a.name for a in same.used_artifacts()] == ["split_zoo_dataset:v4"]
+    assert "zoo-ylbchv20:v0" in [a.name for a in same.logged_artifacts()]
+    production = api.artifact("wandb-registry-model/zoo-classifier:production")
+    assert production.id == model.id
+
+
+def test_it_walks_the_lineage_graph(server):
+    model = wandb.Api().artifact("acme/zoo/zoo-ylbchv20:v0")
+    graph = wandb.Api().lineage(model, upstream=1, downstream=1)
+    labels = {n["data"]["label"] for n in graph["elements"]["nodes"]}
+    assert labels == {"zoo-ylbchv20:v0", "rural-feather-20", "northern-lake-21"}
+    assert graph["base"] == f"artifact:{model.id}"
+    narrow = wandb.Api().lineage(f"artifact:{model.id}", upstream=3, job_types=["train"])
+    assert "5 runs" not in {n["data"]["label"] for n in narrow["elements"]["nodes"]}
+
+
+def test_it_marks_a_run_failed_when_the_block_raises(server):
+    with pytest.raises(RuntimeError, match="boom"):
+        with wandb.init(entity="acme", project="zoo") as run:
+            raise RuntimeError("boom")
+    assert wandb.Api().run(run.path).state == "failed"
+
+
+def test_it_resumes_a_run_by_id(server):
+    first = wandb.init(entity="acme", project="zoo", id="resume-me")
+    again = wandb.init(entity="acme", project="zoo", id="resume-me")
+    assert first.name == again.name
+
+
+@pytest.mark.parametrize(
+    "name, type, message",
+    [
+        ("no-such-artifact", None, "No artifact 'no-such-artifact' in project acme/zoo"),
+        ("split_zoo_dataset:v99", None, "has no version 'v99'"),
+        ("split_zoo_dataset:nope", None, "has no version 'nope'"),
+        ("split_zoo_dataset:v4", "model", "is a 'dataset', not a 'model'"),
+        ("model/no-collection:latest", None, "No collection 'no-collection'"),
+        ("nowhere/zoo-classifier", None, "No registry named 'nowhere'"),
+        ("a/b/c/d", None, "Invalid artifact name"),
+    ],
+)
+def test_it_raises_the_servers_message(server, name, type, message):
+    run = wandb.init(entity="acme", project="zoo")
+    with pytest.raises(LineageError, match=message):
+        run.use_artifact(name, type=type)
+    assert run.used_artifacts() == []
+
+
+def test_it_refuses_bad_names_and_keeps_nothing(server):
+    with wandb.init(entity="acme", project="zoo") as run:
+        with pytest.raises(LineageError, match="Invalid artifact name 'bad name'"):
+            log(run, name="bad name", **{"a.txt": "a"})
+        with pytest.raises(LineageError, match="stay inside the artifact"):
+            log(run, **{"../escape.txt": "a"})
+        with pytest.raises(LineageError, match="reserved"):
+            run.log_artifact(wandb.Artifact("x", "dataset"), aliases=["latest"])
+    assert run.logged_artifacts() == []
+
+
+def test_it_refuses_links_without_permission(server, django_user_model):
+    secret = Registry.create("secret", ["model"], visibility=Registry.Visibility.RESTRICTED)
+    model = wandb.Api().artifact("acme/zoo/zoo-ylbchv20:v0")
+    with wandb.init(entity="acme", project="zoo") as run:
+        with pytest.raises(LineageError, match="No registry named 'secret'"):
+            run.link_artifact(model, "secret/models")
+        with pytest.raises(LineageError, match="does not accept artifacts of type 'model'"):
+            run.link_artifact(model, "dataset/models")
+        with pytest.raises(LineageError, match="Invalid target path"):
+            run.link_artifact(model, "just-a-name")
+    assert not Collection.objects.filter(registry=secret).exists()
+
+
+def test_it_says_when_the_server_is_unreachable(server, monkeypatch):
+    monkeypatch.setenv("LINEAGE_BASE_URL", "http://127.0.0.1:9")
+    with pytest.raises(LineageError, match="Cannot reach the server at http://127.0.0.1:9"):
+        wandb.init(entity="acme", project="zoo")
+
+
+def test_it_refuses_a_missing_or_revoked_key(server, monkeypatch):
+    monkeypatch.delenv("LINEAGE_API_KEY")
+    with pytest.raises(LineageError, match="No API key"):
+        wandb.init(entity="acme", project="zoo")
+    key, raw = ApiKey.create_for(ApiKey.objects.first().user)
+    key.revoke()
+    with pytest.raises(LineageError, match="A valid API key is required"):
+        wandb.login(key=raw)
+
+
+def test_it_never_imports_django():
+    import subprocess
+    import sys
+
+    code = "import lineage_client, sys; print('django' in sys.modules)"
+    assert subprocess.check_output([sys.executable, "-c", code], text=True).strip() == "False"
+
+
+def test_it_uses_an_artifact_object(server):
+    model = wandb.Api().artifact("acme/zoo/zoo-ylbchv20:v0")
+    with wandb.init(entity="acme", project="zoo", job_type="eval") as run:
+        used = run.use_artifact(model)
+        with pytest.raises(ValueError, match="not logged yet"):
+            run.use_artifact(wandb.Artifact("draft", "model"))
+    assert used.id == model.id
+    assert [a.name for a in run.used_artifacts()] == ["zoo-ylbchv20:v0"]

@@ -1,0 +1,95 @@
+"""Linking, unlinking and aliases through the API, with registry roles."""
+
+import json
+
+import pytest
+
+from registry import demo
+from registry.models import (
+    ApiKey,
+    ArtifactSequence,
+    AuditEvent,
+    Collection,
+    Registry,
+    RegistryMember,
+)
+
+
+@pytest.fixture
+def model(db):
+    demo.load()
+    return ArtifactSequence.objects.get(name="zoo-model").version_by_alias("v2")
+
+
+def client_for(client, user):
+    _, key = ApiKey.create_for(user)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    return client
+
+
+def link(client, model, target, aliases=()):
+    body = json.dumps({"target_path": target, "aliases": list(aliases)})
+    return client.post(f"/api/v1/versions/{model.pk}/links", body, content_type="application/json")
+
+
+def test_it_links_and_unlinks_with_audit_events(client, model, django_user_model):
+    alice = django_user_model.objects.get(username="alice")  # admin of `model`
+    api = client_for(client, alice)
+    response = link(api, model, "wandb-registry-model/zoo-classifier", ["staging"])
+    assert response.status_code == 200
+    assert response.json()["version"] == "v3"
+    assert response.json()["aliases"] == ["latest", "staging"]
+    collection = Collection.objects.get(name="zoo-classifier")
+    response = api.delete(f"/api/v1/versions/{model.pk}/links/model/zoo-classifier")
+    assert response.status_code == 200
+    assert not collection.memberships.filter(version=model).exists()
+    actions = AuditEvent.objects.filter(collection=collection, version=model, actor=alice)
+    assert {"version_linked", "version_unlinked"} <= set(actions.values_list("action", flat=True))
+
+
+def test_it_needs_the_member_role_to_link(client, model, bob):
+    api = client_for(client, bob)  # an organisation-wide viewer of `model`
+    response = link(api, model, "model/zoo-classifier")
+    assert response.status_code == 403
+    assert "member role" in response.json()["detail"]
+    RegistryMember.objects.create(
+        registry=Registry.objects.get(name="model"), user=bob, role=RegistryMember.Role.MEMBER
+    )
+    assert link(api, model, "model/zoo-classifier").status_code == 200
+
+
+def test_it_keeps_protected_aliases_for_admins(client, model, bob):
+    registry = Registry.objects.get(name="model")
+    registry.protected_aliases = ["production"]
+    registry.save()
+    RegistryMember.objects.create(registry=registry, user=bob, role=RegistryMember.Role.MEMBER)
+    response = link(client_for(client, bob), model, "model/zoo-classifier", ["production"])
+    assert response.status_code == 403
+    assert Collection.objects.get(name="zoo-classifier").version_by_alias("production") != model
+
+
+def test_it_adds_and_removes_aliases_in_the_sequence(client, model, django_user_model):
+    api = client_for(client, django_user_model.objects.get(username="noah"))
+    url = f"/api/v1/versions/{model.pk}/aliases"
+    response = api.post(url, json.dumps({"alias": "best"}), content_type="application/json")
+    assert response.json()["aliases"] == ["best"]
+    response = api.delete(f"{url}/best")
+    assert response.json()["aliases"] == []
+    events = AuditEvent.objects.filter(collection=model.sequence, alias="best")
+    assert list(events.values_list("action", flat=True).order_by("id")) == [
+        "alias_added",
+        "alias_removed",
+    ]
+
+
+def test_it_reads_a_version_with_its_manifest_and_files(client, model, django_user_model):
+    api = client_for(client, django_user_model.objects.get(username="alice"))
+    body = api.get(f"/api/v1/versions/{model.pk}").json()
+    assert body["name"] == "zoo-model:v2" and body["type"] == "model"
+    assert list(body["manifest"]) == ["model.pt"]
+    download = api.get(f"/api/v1/versions/{model.pk}/files/model.pt")
+    assert b"".join(download.streaming_content) == b"weights lr=0.02"
+    missing = api.get(f"/api/v1/versions/{model.pk}/files/nope.pt")
+    assert missing.status_code == 404 and "No file 'nope.pt'" in missing.json()["detail"]
+    producers = api.get(f"/api/v1/versions/{model.pk}/producers").json()
+    assert [run["name"] for run in producers] == ["lively-star-24"]
