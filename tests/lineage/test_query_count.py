@@ -1,0 +1,34 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from lineage.engine import View, lineage_view
+
+
+def build(g, width):
+    """A dataset used by `width` training runs, each logging a model that an eval run uses."""
+    raw = g.art(f"raw-{width}")
+    prep = g.run("prep", "preprocess", uses=[raw])
+    data = g.art(f"data-{width}", run=prep)
+    for i in range(width):
+        train = g.run(f"train-{i}", "train", uses=[data])
+        model = g.art(f"model-{width}", "model", run=train)
+        g.run(f"eval-{i}", "eval", uses=[model])
+    return data
+
+
+def count_queries(base, view):
+    with CaptureQueriesContext(connection) as queries:
+        lineage_view(f"artifact:{base.pk}", view)
+    return len(queries)
+
+
+def test_it_issues_the_same_queries_on_a_graph_ten_times_larger(g):
+    small, large = build(g, 6), build(g, 60)
+    for view in (View(), View(upstream=2, downstream=3, extended=True, expand_clusters=True)):
+        assert count_queries(small, view) == count_queries(large, view)
+
+
+def test_it_issues_one_query_per_hop_and_direction(g):
+    data = build(g, 6)
+    # 2 up + 3 down hops, then what is shown, one query per kind of node.
+    assert count_queries(data, View(upstream=2, downstream=3)) == 2 + 3 + 2
