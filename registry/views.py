@@ -1,0 +1,261 @@
+"""The pages: registry home -> registry -> collection, a project's Artifacts, runs, settings.
+
+Function views of a few lines: look up, check visibility, render. htmx requests get the
+page's partial (`page.html#name`), with `Vary: HX-Request`.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from .blobs import open_blob
+from .forms import HistoryFilterForm
+from .models import (
+    ApiKey,
+    ArtifactSequence,
+    Collection,
+    ManifestEntry,
+    Membership,
+    Project,
+    Registry,
+    Run,
+)
+
+TABS = ("overview", "lineage", "files")
+
+
+def _tab(request, tabs=TABS):
+    tab = request.GET.get("tab", tabs[0])
+    return tab if tab in tabs else tabs[0]
+
+
+def _registry(request, name):
+    """A registry the user may see; restricted ones are 404 to non-members."""
+    return get_object_or_404(Registry.objects.visible_to(request.user), name=name)
+
+
+def _collection(request, registry, name):
+    registry = _registry(request, registry)
+    return get_object_or_404(
+        Collection.objects.select_related("registry"), registry=registry, name=name
+    )
+
+
+def _index(version):
+    """'v3' -> 3, anything else is not a version of ours."""
+    if not (version.startswith("v") and version[1:].isdigit()):
+        raise Http404("No such version.")
+    return int(version[1:])
+
+
+@require_GET
+@login_required
+def home(request):
+    registries = Registry.objects.visible_to(request.user).annotate(
+        collection_count=Count("collections", distinct=True),
+        version_count=Count("collections__memberships", distinct=True),
+    )
+    projects = Project.objects.annotate(
+        run_count=Count("runs", distinct=True),
+        sequence_count=Count("sequences", distinct=True),
+    )
+    return render(request, "registry/home.html", {"registries": registries, "projects": projects})
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def registry(request, name):
+    registry = _registry(request, name)
+    query = request.GET.get("q", "").strip()
+    collections = registry.collections.annotate(version_count=Count("memberships"))
+    if query:
+        collections = collections.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    template = "registry/registry.html#collections" if request.htmx else "registry/registry.html"
+    context = {"registry": registry, "collections": collections, "query": query}
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def collection(request, registry, collection, version=None):
+    collection = _collection(request, registry, collection)
+    if request.GET.get("version"):  # the version dropdown, submitted as a plain form
+        args = [collection.registry.name, collection.name, request.GET["version"]]
+        url = reverse("registry-collection-version", args=args)
+        return redirect(f"{url}?tab={_tab(request)}")
+    source_index = Membership.objects.filter(
+        version=OuterRef("version"), collection=OuterRef("version__sequence")
+    ).order_by()
+    memberships = list(
+        collection.memberships.select_related("version__sequence__project")
+        .prefetch_related("aliases")
+        .annotate(source_index=Subquery(source_index.values("index")[:1]))
+    )
+    if version is None:
+        current = next((m for m in memberships if "latest" in _alias_names(m)), None)
+        current = current or (memberships[0] if memberships else None)
+    else:
+        index = _index(version)
+        current = next((m for m in memberships if m.index == index), None)
+        if current is None:
+            raise Http404(f"{collection.name} has no version {version}.")
+    context = {
+        "collection": collection,
+        "registry": collection.registry,
+        "memberships": memberships,
+        "current": current,
+        "version": current.version if current else None,
+        "node_id": f"artifact:{current.version_id}" if current else None,
+        "collections": current.version.collections_visible_to(request.user) if current else [],
+        "tab": _tab(request),
+    }
+    return render(request, "registry/collection.html", context)
+
+
+def _alias_names(membership):
+    return [alias.name for alias in membership.aliases.all()]
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def collection_history(request, registry, collection):
+    collection = _collection(request, registry, collection)
+    form = HistoryFilterForm(request.GET)
+    events = collection.audit_events.select_related("actor", "version__sequence")
+    if form.is_valid() and form.cleaned_data["action"]:
+        events = events.filter(action=form.cleaned_data["action"])
+    page = Paginator(events, 20).get_page(request.GET.get("page"))
+    context = {
+        "collection": collection,
+        "registry": collection.registry,
+        "form": form,
+        "page": page,
+    }
+    template = "registry/collection_history.html"
+    return render(request, f"{template}#history" if request.htmx else template, context)
+
+
+def _project(entity, project):
+    return get_object_or_404(Project, entity=entity, name=project)
+
+
+@require_GET
+@login_required
+def project_artifacts(request, entity, project):
+    project = _project(entity, project)
+    sequences = project.sequences.annotate(version_count=Count("versions")).order_by("type", "name")
+    types = {}
+    for sequence in sequences:
+        types.setdefault(sequence.type, []).append(sequence)
+    return render(request, "registry/project_artifacts.html", {"project": project, "types": types})
+
+
+@require_GET
+@login_required
+def project_runs(request, entity, project):
+    project = _project(entity, project)
+    page = Paginator(project.runs.select_related("author"), 50).get_page(request.GET.get("page"))
+    return render(request, "registry/project_runs.html", {"project": project, "page": page})
+
+
+def _sequence(entity, project, type, name):
+    return get_object_or_404(
+        ArtifactSequence.objects.select_related("project"),
+        project=_project(entity, project),
+        type=type,
+        name=name,
+    )
+
+
+@require_GET
+@login_required
+def sequence(request, entity, project, type, name):
+    sequence = _sequence(entity, project, type, name)
+    memberships = sequence.memberships.select_related("version").prefetch_related("aliases")
+    context = {"sequence": sequence, "project": sequence.project, "memberships": memberships}
+    return render(request, "registry/sequence.html", context)
+
+
+def _version(entity, project, type, name, version):
+    sequence = _sequence(entity, project, type, name)
+    membership = sequence.memberships.filter(index=_index(version)).select_related("version")
+    membership = membership.first()
+    if membership is None:
+        raise Http404(f"{name} has no version {version}.")
+    return sequence, membership.version
+
+
+@require_GET
+@login_required
+def version(request, entity, project, type, name, version):
+    sequence, version = _version(entity, project, type, name, version)
+    context = {
+        "sequence": sequence,
+        "project": sequence.project,
+        "version": version,
+        "node_id": f"artifact:{version.pk}",
+        "collections": version.collections_visible_to(request.user),
+        "tab": _tab(request),
+    }
+    return render(request, "registry/version.html", context)
+
+
+@require_GET
+@login_required
+def version_file(request, entity, project, type, name, version, path):
+    _, version = _version(entity, project, type, name, version)
+    entry = get_object_or_404(
+        ManifestEntry.objects.select_related("blob"), version=version, path=path
+    )
+    return FileResponse(open_blob(entry.blob), as_attachment=True, filename=path.rsplit("/", 1)[-1])
+
+
+@require_GET
+@login_required
+def run(request, entity, project, run_id):
+    run = get_object_or_404(
+        Run.objects.select_related("project", "author"),
+        project=_project(entity, project),
+        run_id=run_id,
+    )
+    context = {
+        "run": run,
+        "project": run.project,
+        "inputs": run.inputs().select_related("sequence__project"),
+        "outputs": run.outputs().select_related("sequence__project"),
+        "node_id": f"run:{run.pk}",
+        "tab": _tab(request, ("overview", "lineage")),
+    }
+    return render(request, "registry/run.html", context)
+
+
+@login_required
+def settings_page(request):
+    keys = request.user.api_keys.all()
+    return render(request, "registry/settings.html", {"keys": keys})
+
+
+@require_POST
+@login_required
+def create_api_key(request):
+    name = request.POST.get("name", "").strip()[:128]
+    _, raw = ApiKey.create_for(request.user, name=name)
+    keys = request.user.api_keys.all()
+    return render(request, "registry/settings.html", {"keys": keys, "new_key": raw})
+
+
+@require_POST
+@login_required
+def revoke_api_key(request, pk):
+    key = get_object_or_404(ApiKey, pk=pk, user=request.user, revoked_at__isnull=True)
+    key.revoke()
+    messages.success(request, f"Key {key.prefix}… revoked.")
+    return redirect("registry-settings")

@@ -1,0 +1,104 @@
+"""Browser tests: Debian's Chromium driven by Playwright against `live_server`."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from bench.server import CHROMIUM_ARGS
+from registry import demo
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between browser steps are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo_data(transactional_db):
+    demo.load()
+
+
+@pytest.fixture
+def page(browser, live_server, demo_data, django_user_model):
+    """A page logged in as the demo user; any JavaScript dialog fails the test."""
+    client = Client()
+    client.force_login(django_user_model.objects.get(username="demo"))
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    page = context.new_page()
+    page.dialogs = []
+    page.errors = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    assert page.dialogs == [], f"a dialog opened: {page.dialogs}"
+    assert page.errors == [], f"JavaScript errors: {page.errors}"
+
+
+def wait_for_graph(page):
+    page.wait_for_function("window.lineageGraphReady === true")
+
+
+def node_id(page, label):
+    return page.evaluate(
+        "(label) => window.lineageGraph.nodes().filter(n => n.data('label') === label)[0].id()",
+        label,
+    )
+
+
+def node_point(page, label):
+    """Where a node is drawn on the screen, to click or hover it like a person."""
+    box = page.locator("#lineage-canvas").bounding_box()
+    position = page.evaluate(
+        """(label) => {
+            const node = window.lineageGraph.nodes().filter(n => n.data('label') === label)[0];
+            return node.renderedPosition();
+        }""",
+        label,
+    )
+    return box["x"] + position["x"], box["y"] + position["y"]
+
+
+def click_node(page, label):
+    page.mouse.click(*node_point(page, label))
+
+
+def hover_node(page, label):
+    page.mouse.move(*node_point(page, label))
+
+
+def wait_for_labels(page, shown=(), gone=()):
+    """Wait until the graph draws every label of `shown` and none of `gone`.
+
+    A click's handlers may run after Playwright's click returns, so a check right after an
+    action polls instead of reading the graph once.
+    """
+    page.wait_for_function(
+        """([shown, gone]) => {
+            const labels = new Set(window.lineageGraph.nodes(':visible').map(n => n.data('label')));
+            return shown.every(l => labels.has(l)) && !gone.some(l => labels.has(l));
+        }""",
+        arg=[list(shown), list(gone)],
+    )
+
+
+def graph_labels(page):
+    return set(page.evaluate("window.lineageGraph.nodes(':visible').map(n => n.data('label'))"))

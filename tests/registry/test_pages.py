@@ -1,0 +1,140 @@
+import pytest
+
+from registry import demo
+from registry.models import ApiKey, ArtifactSequence, Collection, Registry, RegistryMember
+
+
+@pytest.fixture
+def loaded(db):
+    demo.load()
+
+
+@pytest.fixture
+def viewer(client, alice, loaded):
+    client.force_login(alice)
+    return client
+
+
+PAGES = [
+    "/",
+    "/registry/model/",
+    "/registry/model/zoo-classifier/",
+    "/registry/model/zoo-classifier/v1/?tab=overview",
+    "/registry/model/zoo-classifier/v1/?tab=lineage",
+    "/registry/model/zoo-classifier/v1/?tab=files",
+    "/registry/model/zoo-classifier/history/",
+    "/acme/zoo/artifacts/",
+    "/acme/zoo/artifacts/dataset/split_zoo_dataset/",
+    "/acme/zoo/artifacts/dataset/split_zoo_dataset/v4/",
+    "/acme/zoo/artifacts/dataset/split_zoo_dataset/v4/?tab=lineage",
+    "/acme/zoo/runs/",
+    "/settings/",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_it_serves_every_page_to_a_logged_in_user(viewer, url):
+    assert viewer.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_it_sends_anonymous_users_to_the_login(client, loaded, url):
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_it_hides_restricted_registries_from_non_members(viewer, alice, bob):
+    secret = Registry.create("secret", ["model"], visibility=Registry.Visibility.RESTRICTED)
+    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    Collection.link(secret, "hidden-models", model)
+    viewer.force_login(bob)
+    assert "secret" not in viewer.get("/").content.decode()
+    assert viewer.get("/registry/secret/").status_code == 404
+    assert viewer.get("/registry/secret/hidden-models/").status_code == 404
+    assert viewer.get("/registry/secret/hidden-models/history/").status_code == 404
+    RegistryMember.objects.create(registry=secret, user=bob)
+    assert viewer.get("/registry/secret/hidden-models/").status_code == 200
+
+
+def test_it_searches_collections_with_an_htmx_partial(viewer):
+    response = viewer.get("/registry/model/?q=zoo", HTTP_HX_REQUEST="true")
+    assert "zoo-classifier" in response.content.decode()
+    assert "<html" not in response.content.decode()
+    assert "HX-Request" in response["Vary"]
+    assert "zoo-classifier" not in viewer.get("/registry/model/?q=nope").content.decode()
+
+
+def test_it_filters_and_paginates_action_history(viewer):
+    url = "/registry/model/zoo-classifier/history/"
+    page = viewer.get(url, {"action": "version_unlinked"}, HTTP_HX_REQUEST="true")
+    body = page.content.decode()
+    assert body.count('class="event version_unlinked"') == 1
+    assert 'class="event alias_added"' not in body
+    collection = Collection.objects.get(name="zoo-classifier")
+    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    for i in range(25):
+        collection.add_alias(model, f"tag-{i}")
+    first = viewer.get(url).content.decode()
+    assert "Page 1 of 3" in first
+    assert "tag-24<" in first and "tag-4<" not in first  # newest first
+    assert "Next" in first
+    second = viewer.get(url, {"page": 2}).content.decode()
+    assert "Page 2 of 3" in second and "tag-4<" in second
+
+
+def test_it_navigates_collection_versions_with_the_dropdown(viewer):
+    response = viewer.get("/registry/model/zoo-classifier/", {"version": "v1", "tab": "files"})
+    assert response["Location"] == "/registry/model/zoo-classifier/v1/?tab=files"
+    assert viewer.get("/registry/model/zoo-classifier/v9/").status_code == 404
+    assert viewer.get("/registry/model/zoo-classifier/latest/").status_code == 404
+
+
+def test_it_downloads_a_file(viewer):
+    response = viewer.get("/acme/zoo/artifacts/dataset/split_zoo_dataset/v4/files/train.csv")
+    assert b"".join(response.streaming_content) == b"split 4 train\n"
+    missing = "/acme/zoo/artifacts/dataset/split_zoo_dataset/v4/files/../secret"
+    assert viewer.get(missing).status_code == 404
+
+
+def test_it_creates_shows_once_and_revokes_api_keys(viewer, alice):
+    response = viewer.post("/settings/keys/", {"name": "laptop"})
+    raw = response.context["new_key"]
+    assert raw in response.content.decode()
+    assert ApiKey.objects.authenticate(raw) == alice
+    assert raw not in viewer.get("/settings/").content.decode()
+    key = ApiKey.objects.get(user=alice)
+    viewer.post(f"/settings/keys/{key.pk}/revoke/")
+    assert ApiKey.objects.authenticate(raw) is None
+
+
+def test_it_refuses_to_revoke_someone_elses_key(viewer, bob):
+    key, raw = ApiKey.create_for(bob)
+    assert viewer.post(f"/settings/keys/{key.pk}/revoke/").status_code == 404
+    assert ApiKey.objects.authenticate(raw) == bob
+
+
+def test_it_escapes_user_text(viewer):
+    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    type(model).objects.filter(pk=model.pk).update(
+        description="<script>alert(1)</script>", metadata={"<b>k</b>": "<i>v</i>"}
+    )
+    body = viewer.get(model.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "&lt;b&gt;k&lt;/b&gt;" in body and "<i>v</i>" not in body
+    preview = viewer.get(f"/lineage/preview/artifact:{model.pk}/").content.decode()
+    assert "&lt;script&gt;" in preview and "<script>alert" not in preview
+
+
+def test_it_hides_restricted_collections_in_overviews_and_previews(viewer, bob):
+    secret = Registry.create("secret", ["model"], visibility=Registry.Visibility.RESTRICTED)
+    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    Collection.link(secret, "hidden-models", model)
+    viewer.force_login(bob)
+    for url in (model.get_absolute_url(), f"/lineage/preview/artifact:{model.pk}/"):
+        body = viewer.get(url).content.decode()
+        assert "model/zoo-classifier" in body
+        assert "hidden-models" not in body
+    RegistryMember.objects.create(registry=secret, user=bob)
+    assert "secret/hidden-models" in viewer.get(model.get_absolute_url()).content.decode()
