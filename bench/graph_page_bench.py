@@ -1,0 +1,158 @@
+"""Graph page benchmark: navigation to a drawn, clickable Lineage tab in headless Chromium.
+
+    .venv/bin/python bench/graph_page_bench.py [--repeat 5]
+
+Builds a temporary database with one dataset per case (used by N training runs that each
+log a model), serves it with `manage.py runserver --noreload`, logs in with Playwright
+and times, per case, from `page.goto` to `window.lineageGraphReady` (set by graph.js once
+the view is laid out and drawn), then clicks the base node to check it answers.
+Cases: 50, 500 and 2,000 visible nodes with "Expand clusters" on, and a hub dataset
+with 10,000 consumers drawn with clusters on.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from server import CHROMIUM_ARGS, app_server  # noqa: E402
+
+CASES = [  # label, consumer runs, query string (besides the node)
+    ("50 nodes, clusters expanded", 24, "upstream=0&downstream=2&expand_clusters=on"),
+    ("500 nodes, clusters expanded", 249, "upstream=0&downstream=2&expand_clusters=on"),
+    ("2,000 nodes, clusters expanded", 999, "upstream=0&downstream=2&expand_clusters=on"),
+    ("hub, 10,000 consumers, clustered", 10_000, "upstream=0&downstream=2"),
+]
+
+
+def build(consumers):
+    """A dataset used by `consumers` training runs, each logging one model version.
+    Returns the dataset's version id. Bulk inserts: this is a fixture, not the domain."""
+    from django.utils import timezone
+
+    from registry.models import (
+        ArtifactSequence,
+        ArtifactVersion,
+        LineageEdge,
+        Membership,
+        Project,
+        Run,
+    )
+
+    project = Project.get_or_create_path("bench", f"hub-{consumers}")
+    dataset = ArtifactSequence.objects.create(project=project, name="data", type="dataset")
+    base = ArtifactVersion.objects.create(sequence=dataset, digest="0" * 32)
+    Membership.objects.create(collection=dataset, version=base, index=0)
+    model = ArtifactSequence.objects.create(project=project, name="model", type="model")
+    now = timezone.now()
+    runs = Run.objects.bulk_create(
+        Run(
+            project=project, run_id=f"r{i:07d}", name=f"train-{i}", job_type="train", started_at=now
+        )
+        for i in range(consumers)
+    )
+    versions = ArtifactVersion.objects.bulk_create(
+        ArtifactVersion(sequence=model, digest=f"{i:032x}") for i in range(consumers)
+    )
+    Membership.objects.bulk_create(
+        Membership(collection=model, version=v, index=i) for i, v in enumerate(versions)
+    )
+    LineageEdge.objects.bulk_create(
+        [LineageEdge(run=r, version=base, direction="uses") for r in runs]
+        + [
+            LineageEdge(run=r, version=v, direction="logs")
+            for r, v in zip(runs, versions, strict=True)
+        ],
+        batch_size=5000,
+    )
+    return base.pk
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lineage-graph-bench-") as tmp:
+        env = {**os.environ, "LINEAGE_VAR_DIR": tmp}
+        env.pop("DATABASE_URL", None)
+        os.environ.update(env)
+        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+        import django
+
+        django.setup()
+        from django.contrib.auth.models import User
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        User.objects.create_user("bench", password="bench-password")
+        bases = [build(consumers) for _, consumers, _ in CASES]
+        with app_server(env) as (_, url):
+            rows = measure(url, bases, args.repeat)
+    print(
+        f"\nGraph page: navigation to a drawn, clickable graph, headless Chromium "
+        f"({os.cpu_count()} cores), {args.repeat} runs per case\n"
+    )
+    line = "{:<34} {:>7} {:>9} {:>9} {:>15} {:>14}"
+    print(line.format("case", "nodes", "p50 ms", "p95 ms", "last: API ms", "layout+draw"))
+    for label, nodes, times, timings in rows:
+        times = sorted(times)
+        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+        p50 = statistics.median(times)
+        fetch, draw = f"{timings['fetch']:.0f}", f"{timings['draw']:.0f}"
+        print(line.format(label, nodes, f"{p50 * 1000:.0f}", f"{p95 * 1000:.0f}", fetch, draw))
+
+
+def measure(url, bases, repeat):
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url + "/accounts/login/")
+        page.fill("#id_username", "bench")
+        page.fill("#id_password", "bench-password")
+        page.click("button[type=submit]")
+        page.wait_for_url(url + "/")
+        for (label, _, query), base in zip(CASES, bases, strict=True):
+            target = f"{url}/lineage/artifact:{base}/?{query}"
+            times = []
+            for _ in range(repeat + 1):  # the first run warms the server and the cache
+                started = time.perf_counter()
+                page.goto(target)
+                page.wait_for_function("window.lineageGraphReady === true", timeout=120_000)
+                times.append(time.perf_counter() - started)
+            nodes = page.evaluate("window.lineageGraph.nodes().length")
+            timings = page.evaluate("window.lineageTimings")
+            clickable(page)
+            rows.append((label, nodes, times[1:], timings))
+        browser.close()
+    return rows
+
+
+def clickable(page):
+    """Zoom in on the base node as a person would, click it: its preview must open."""
+    box = page.locator("#lineage-canvas").bounding_box()
+    position = page.evaluate(
+        """(() => {
+            const cy = window.lineageGraph, base = cy.nodes('[?base]');
+            cy.zoom(1);
+            cy.center(base);
+            return base.renderedPosition();
+        })()"""
+    )
+    page.mouse.click(box["x"] + position["x"], box["y"] + position["y"])
+    page.locator("#lineage-panel h3").wait_for()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,326 @@
+"""Lineage engine benchmark: ~1,000,000 edges, SQLite and PostgreSQL, beside two peers.
+
+    .venv/bin/python bench/lineage_bench.py [--edges 1000000] [--repeat 15]
+
+1. Generates a synthetic registry with a realistic shape (chains of preprocessing, hub
+   datasets used by thousands of training runs, sweeps logging versions of one model,
+   generated code artifacts, evaluation runs reading a model and a holdout set) into
+   bench/out/graph-<edges>/ as CSV files.
+2. Loads it into an SQLite file and a PostgreSQL database (`lineage_bench` on
+   127.0.0.1:5432) with the app's own schema, and times `lineage.engine.lineage_view`
+   (default view: clusters on) end to end, JSON included, in one subprocess per database.
+3. Times the peers on the same edges in their own virtualenv (bench/.venv-mlmd, created
+   here, because ml-metadata 1.17.1 pins protobuf<5): networkx walking the edges in
+   memory (the floor) and ML Metadata's get_lineage_subgraph with its artifacts and
+   executions filled in. One hop is one edge everywhere; each case walks `hops` upstream
+   and `hops` downstream (two MLMD queries, UPSTREAM then DOWNSTREAM).
+4. Prints one table: p50 and p95 per case, the answer's size, and ratios to each peer.
+"""
+
+import argparse
+import csv
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+OUT = BENCH / "out"
+PEER_VENV = BENCH / ".venv-mlmd"
+PG_URL = "postgres://postgres@127.0.0.1:5432/lineage_bench"
+HOPS = (1, 3, 6)
+
+
+# ---- 1. the synthetic graph -------------------------------------------------------------
+
+
+def generate(edges_wanted, folder, seed=7):
+    """Write sequences.csv, versions.csv, runs.csv, edges.csv and bases.json."""
+    rng = random.Random(seed)
+    sequences, versions, runs, edges = [], [], [], []
+
+    def sequence(name, type):
+        sequences.append((name, type))
+        return len(sequences) - 1
+
+    def version(seq, generated=False):
+        versions.append([seq, 0, int(generated)])  # numbered by _fix_version_indexes
+        return len(versions) - 1
+
+    def run(job_type):
+        runs.append(job_type)
+        return len(runs) - 1
+
+    chains = max(20, edges_wanted // 500)
+    splits, mid_chain_run = [], None
+    for c in range(chains):  # raw -> clean -> features -> split, three preprocess runs
+        current = version(sequence(f"raw-{c}", "dataset"))
+        for stage in ("clean", "features", "split"):
+            step = run("preprocess")
+            edges.append((step, current, 0))
+            current = version(sequence(f"{stage}-{c}", "dataset"))
+            edges.append((step, current, 1))
+            if c == 0 and stage == "features":
+                mid_chain_run = step
+        splits.append(current)
+    hubs = splits[:40]
+    holdouts = [version(sequence(f"holdout-{h}", "dataset")) for h in range(50)]
+    budget = edges_wanted - len(edges)
+    sweeps = max(1, int(budget / 4.13 / 12))
+    models_by_sweep = []
+    for s in range(sweeps):
+        if rng.random() < 0.7:  # most sweeps train on a hub; hub 0 is the busiest
+            dataset = hubs[0] if rng.random() < 0.1 else rng.choice(hubs)
+        else:
+            dataset = rng.choice(splits)
+        model_seq, code_seq = sequence(f"model-{s}", "model"), sequence(f"source-{s}.py", "code")
+        models = []
+        for _ in range(12):
+            train = run("train")
+            edges.append((train, dataset, 0))
+            models.append(version(model_seq))
+            edges.append((train, models[-1], 1))
+            if rng.random() < 1 / 3:
+                edges.append((train, version(code_seq, generated=True), 1))
+        models_by_sweep.append(models)
+        eval_seq = sequence(f"eval-{s}", "evaluation")
+        for model in models:
+            if rng.random() < 0.6:
+                evaluation = run("eval")
+                edges += [(evaluation, model, 0), (evaluation, rng.choice(holdouts), 0)]
+                edges.append((evaluation, version(eval_seq), 1))
+    evaluated = {v for _, v, direction in edges if direction == 0}
+    leaf = next(m for models in models_by_sweep for m in models if m in evaluated)
+    bases = {
+        "leaf model": ["artifact", leaf],
+        "hub dataset": ["artifact", hubs[0]],
+        "mid-chain run": ["run", mid_chain_run],
+    }
+    _fix_version_indexes(versions)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write(folder / "sequences.csv", sequences)
+    _write(folder / "versions.csv", versions)
+    _write(folder / "runs.csv", [(job,) for job in runs])
+    _write(folder / "edges.csv", edges)
+    (folder / "bases.json").write_text(json.dumps(bases))
+    return len(edges)
+
+
+def _fix_version_indexes(versions):
+    counts = {}
+    for row in versions:
+        row[1] = counts.get(row[0], 0)
+        counts[row[0]] = row[1] + 1
+
+
+def _write(path, rows):
+    with open(path, "w", newline="") as out:
+        csv.writer(out).writerows(rows)
+
+
+def read(folder, name):
+    with open(folder / name, newline="") as stream:
+        return list(csv.reader(stream))
+
+
+# ---- 2. the engine on a real database (runs in a subprocess per database) --------------
+
+
+def engine_worker(folder, database_url, repeat):
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from lineage.engine import View, lineage_view
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM registry_lineageedge")
+        if cursor.fetchone()[0] == 0:
+            started = time.perf_counter()
+            load(folder, connection)
+            print(f"  loaded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    bases = json.loads((folder / "bases.json").read_text())
+    results = {}
+    for label, (kind, index) in bases.items():
+        for hops in HOPS:
+            node = f"{kind}:{index + 1}"
+            view = View(upstream=hops, downstream=hops)
+            size = len(json.dumps(lineage_view(node, view)))
+            times = []
+            for _ in range(repeat + 2):
+                started = time.perf_counter()
+                json.dumps(lineage_view(node, view))
+                times.append(time.perf_counter() - started)
+            results[f"{label}|{hops}"] = {"times": times[2:], "bytes": size}
+    print(json.dumps(results))
+
+
+def load(folder, connection):
+    """Bulk-load the CSV graph with the app's schema; ids are CSV row numbers + 1."""
+    from django.db import transaction
+
+    now = "2026-01-01 00:00:00+00"
+    sequences = read(folder, "sequences.csv")
+    versions = read(folder, "versions.csv")
+    runs = read(folder, "runs.csv")
+    edges = read(folder, "edges.csv")
+    tables = {
+        "registry_project (id, entity, name, created_at)": [(1, "bench", "synthetic", now)],
+        "registry_artifactcollection (id, kind, name, type, description, created_at, "
+        "next_index, project_id)": [
+            (i + 1, "sequence", name, type, "", now, 0, 1)
+            for i, (name, type) in enumerate(sequences)
+        ],
+        "registry_artifactversion (id, digest, description, metadata, size, file_count, "
+        "generated, created_at, sequence_id)": [
+            (i + 1, f"{i:032x}", "", "{}", 0, 1, bool(int(g)), now, int(s) + 1)
+            for i, (s, _, g) in enumerate(versions)
+        ],
+        'registry_membership (id, "index", created_at, collection_id, version_id)': [
+            (i + 1, int(index), now, int(s) + 1, i + 1) for i, (s, index, _) in enumerate(versions)
+        ],
+        "registry_run (id, run_id, name, state, job_type, started_at, config, summary, tags, "
+        "notes, host, project_id)": [
+            (i + 1, f"r{i:07d}", f"run-{i}", "finished", job, now, "{}", "{}", "[]", "", "", 1)
+            for i, (job,) in enumerate(runs)
+        ],
+        "registry_lineageedge (id, direction, use_as, created_at, version_id, run_id)": [
+            (i + 1, "logs" if d == "1" else "uses", "", now, int(v) + 1, int(r) + 1)
+            for i, (r, v, d) in enumerate(edges)
+        ],
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, rows in tables.items():
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ",".join("?" * len(rows[0]))
+                cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+# ---- 3. the peers, in their own virtualenv -----------------------------------------------
+
+
+def peer_python():
+    python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        pip = [str(PEER_VENV / "bin" / "pip"), "install", "--quiet"]
+        subprocess.run([*pip, "ml-metadata==1.17.1", "networkx==3.4.2"], check=True)
+    return str(python)
+
+
+def run_json(command, env=None):
+    output = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    sys.stderr.write(output.stderr)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+# ---- 4. the table -------------------------------------------------------------------------
+
+
+def ms(seconds):
+    return seconds * 1000
+
+
+def table(columns, rows):
+    widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) for i, c in enumerate(columns)]
+    line = "  ".join(str(c).ljust(w) for c, w in zip(columns, widths, strict=True))
+    print(line)
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def report(edges, results, repeat):
+    p50 = {k: {c: statistics.median(v["times"]) for c, v in r.items()} for k, r in results.items()}
+    rows = []
+    for case in results["sqlite"]:
+        label, hops = case.split("|")
+        row = [label, hops]
+        for system in ("sqlite", "postgres", "networkx", "mlmd"):
+            times = sorted(results[system][case]["times"])
+            p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
+            row.append(f"{ms(p50[system][case]):.1f} / {ms(p95):.1f}")
+        row.append(results["sqlite"][case]["bytes"])
+        row.append(results["mlmd"][case]["bytes"])
+        for db in ("sqlite", "postgres"):
+            row.append(f"{p50[db][case] / p50['networkx'][case]:.1f}x")
+            row.append(f"{p50[db][case] / p50['mlmd'][case]:.2f}x")
+        rows.append(row)
+    print(f"\nLineage engine, {edges:,} edges, {repeat} timed runs per case (p50 / p95 in ms)")
+    print(f"machine: {os.cpu_count()} cores, {sys.platform}, Python {sys.version.split()[0]}\n")
+    table(
+        [
+            "base",
+            "hops",
+            "SQLite",
+            "PostgreSQL",
+            "networkx",
+            "MLMD",
+            "our bytes",
+            "MLMD bytes",
+            "SQLite/nx",
+            "SQLite/MLMD",
+            "PG/nx",
+            "PG/MLMD",
+        ],
+        rows,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--edges", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    folder = OUT / f"graph-{args.edges}"
+    if args.worker == "engine":
+        return engine_worker(folder, args.database_url, args.repeat)
+    if not (folder / "bases.json").exists():
+        edges = generate(args.edges, folder)
+    else:
+        edges = sum(1 for _ in open(folder / "edges.csv"))
+    print(f"graph: {edges:,} edges in {folder}", file=sys.stderr)
+    results = {}
+    sqlite_url = f"sqlite:///{OUT / f'lineage-{args.edges}.sqlite3'}"
+    _create_pg_database(f"lineage_bench_{args.edges}")
+    pg_url = f"{PG_URL}_{args.edges}"
+    for system, url in (("sqlite", sqlite_url), ("postgres", pg_url)):
+        print(f"engine on {system}…", file=sys.stderr)
+        command = [sys.executable, __file__, "--worker", "engine", "--edges", str(args.edges)]
+        command += ["--repeat", str(args.repeat), "--database-url", url]
+        results[system] = run_json(command)
+    print("peers (networkx, ML Metadata)…", file=sys.stderr)
+    peers = [peer_python(), str(BENCH / "lineage_peers.py"), str(folder), str(args.repeat)]
+    results.update(run_json(peers))
+    report(edges, results, args.repeat)
+
+
+def _create_pg_database(name):
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            db.execute(f'CREATE DATABASE "{name}"')
+
+
+if __name__ == "__main__":
+    main()
