@@ -1,9 +1,11 @@
 """The operations console: every model, with the columns, filters and search an operator
 needs. Audit events are read-only for everybody, superusers included."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.html import format_html_join
 
+from .errors import DomainError
 from .models import (
     Alias,
     ApiKey,
@@ -19,7 +21,35 @@ from .models import (
     Registry,
     RegistryMember,
     Run,
+    validate_name,
 )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only domain operations may write: each of those changes records its audit
+    events and keeps the numbering whole, which an edit form would bypass."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def _version_links(versions):
@@ -72,9 +102,8 @@ class ArtifactSequenceAdmin(admin.ModelAdmin):
     exclude = ["kind", "registry"]
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(ReadOnlyInline):
     model = ManifestEntry
-    extra = 0
     raw_id_fields = ["blob"]
 
 
@@ -95,8 +124,22 @@ class ArtifactVersionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["sequence__project"]
     raw_id_fields = ["sequence", "created_by"]
-    readonly_fields = ["digest", "producers_list", "consumers_list"]
+    # Versions are immutable content; only the words about them may change.
+    readonly_fields = [
+        "sequence",
+        "digest",
+        "size",
+        "file_count",
+        "generated",
+        "created_at",
+        "created_by",
+        "producers_list",
+        "consumers_list",
+    ]
     inlines = [EntryInline]
+
+    def has_add_permission(self, request):
+        return False  # versions are logged through the API or the client
 
     @admin.display(description="type", ordering="sequence__type")
     def type_name(self, version):
@@ -132,16 +175,35 @@ class RegistryMemberAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "registry__name"]
 
 
+class CollectionForm(forms.ModelForm):
+    """The rules of Collection.create: a valid name, a type the registry accepts."""
+
+    def clean(self):
+        data = super().clean()
+        try:
+            validate_name(data.get("name"), "collection name")
+            validate_name(data.get("type"), "artifact type")
+            if data.get("registry"):
+                data["registry"].check_type(data["type"])
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from error
+        return data
+
+
 @admin.register(Collection)
 class CollectionAdmin(admin.ModelAdmin):
+    form = CollectionForm
     list_display = ["name", "registry", "type", "next_index", "created_at"]
     list_filter = ["registry", "type"]
     search_fields = ["name", "description"]
     exclude = ["kind", "project"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["registry", "type"] if obj else []  # fixed when the collection is created
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "collection", "index", "version", "created_by", "created_at"]
     list_filter = ["collection__kind", "collection__registry"]
     search_fields = ["collection__name", "version__sequence__name"]
@@ -149,7 +211,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alias)
-class AliasAdmin(admin.ModelAdmin):
+class AliasAdmin(ReadOnlyAdmin):
     list_display = ["name", "collection", "membership", "created_at"]
     list_filter = ["collection__kind", "name"]
     search_fields = ["name", "collection__name"]
@@ -163,7 +225,7 @@ class BlobAdmin(admin.ModelAdmin):
 
 
 @admin.register(LineageEdge)
-class LineageEdgeAdmin(admin.ModelAdmin):
+class LineageEdgeAdmin(ReadOnlyAdmin):
     list_display = ["run", "direction", "version", "use_as", "created_at"]
     list_filter = ["direction", "created_at"]
     search_fields = ["run__name", "run__run_id", "version__sequence__name"]
@@ -171,7 +233,7 @@ class LineageEdgeAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "collection", "version_label", "alias", "actor"]
     list_filter = ["action", "collection", "actor", "created_at"]
     search_fields = ["alias", "collection__name", "actor__username"]
@@ -181,15 +243,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     @admin.display(description="version")
     def version_label(self, event):
         return f"v{event.version_index} ({event.version.sequence.name})"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiKey)

@@ -26,6 +26,10 @@ class TypeMismatch(DomainError):
     """An artifact type that the sequence, collection or registry does not take."""
 
 
+class AlreadyExists(DomainError):
+    status = 409
+
+
 class NotFound(DomainError):
     status = 404
 

@@ -12,22 +12,30 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from .errors import Forbidden, InvalidName, NotFound, ReservedAlias, TypeMismatch
+from .errors import (
+    AlreadyExists,
+    Forbidden,
+    InvalidName,
+    NotFound,
+    ReservedAlias,
+    TypeMismatch,
+)
 
-NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
-VERSION_ALIAS_RE = re.compile(r"^v\d+$")
+# Used with fullmatch: `$` alone would let a trailing newline through.
+NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+VERSION_ALIAS_RE = re.compile(r"v\d+")
 LATEST = "latest"
 
 
 def validate_name(value, what="name"):
     """Names of projects, artifacts, types, registries, collections and aliases."""
-    if not isinstance(value, str) or not NAME_RE.match(value) or value in (".", ".."):
+    if not isinstance(value, str) or not NAME_RE.fullmatch(value) or value in (".", ".."):
         raise InvalidName(
             f"Invalid {what} {value!r}: use 1 to 128 letters, digits, '-', '_' or '.'."
         )
@@ -37,7 +45,7 @@ def validate_name(value, what="name"):
 def validate_alias(alias):
     """Aliases a person may set: a valid name that is neither `latest` nor `vN`."""
     validate_name(alias, "alias")
-    if alias == LATEST or VERSION_ALIAS_RE.match(alias):
+    if alias == LATEST or VERSION_ALIAS_RE.fullmatch(alias):
         raise ReservedAlias(f"The alias {alias!r} is reserved and moves by itself.")
     return alias
 
@@ -159,15 +167,19 @@ class Run(models.Model):
         return end - self.started_at if end else None
 
     def use_version(self, version, use_as=""):
-        """Record `version` as an input. A version this run logged itself adds no edge."""
-        if self.edges.filter(version=version, direction=LineageEdge.Direction.LOGS).exists():
-            return None
-        edge, _ = LineageEdge.objects.get_or_create(
-            run=self,
-            version=version,
-            direction=LineageEdge.Direction.USES,
-            defaults={"use_as": use_as},
-        )
+        """Record `version` as an input. A version this run logged itself adds no edge.
+        The run's row lock keeps a concurrent log of the same version from slipping in
+        between the check and the insert."""
+        with transaction.atomic():
+            Run.objects.select_for_update().filter(pk=self.pk).first()
+            if self.edges.filter(version=version, direction=LineageEdge.Direction.LOGS).exists():
+                return None
+            edge, _ = LineageEdge.objects.get_or_create(
+                run=self,
+                version=version,
+                direction=LineageEdge.Direction.USES,
+                defaults={"use_as": use_as},
+            )
         return edge
 
     def inputs(self):
@@ -225,6 +237,11 @@ class Registry(models.Model):
         validate_name(name, "registry name")
         for artifact_type in accepted_types:
             validate_name(artifact_type, "artifact type")
+        if visibility not in cls.Visibility.values:
+            choices = ", ".join(cls.Visibility.values)
+            raise InvalidName(f"Invalid visibility {visibility!r}: use one of {choices}.")
+        if cls.objects.filter(name=name).exists():
+            raise AlreadyExists(f"A registry named {name!r} already exists.")
         with transaction.atomic():
             registry = cls.objects.create(
                 name=name, accepted_types=list(accepted_types), visibility=visibility, **kw
@@ -401,7 +418,7 @@ class ArtifactCollection(models.Model):
 
     def version_by_alias(self, alias):
         """The version an alias or `vN` names here."""
-        if VERSION_ALIAS_RE.match(alias):
+        if VERSION_ALIAS_RE.fullmatch(alias):
             membership = self.memberships.filter(index=int(alias[1:])).first()
         else:
             membership = Membership.objects.filter(collection=self, aliases__name=alias).first()
@@ -451,7 +468,7 @@ class ArtifactSequence(ArtifactCollection):
         validate_name(type, "artifact type")
         for alias in aliases:
             validate_alias(alias)
-        files = {normalize_path(path): blob for path, blob in files.items()}
+        files = normalized_files(files)
         digest = manifest_digest({path: blob.md5 for path, blob in files.items()})
         with transaction.atomic():
             sequence, _ = cls.objects.get_or_create(
@@ -516,6 +533,8 @@ class Collection(ArtifactCollection):
         validate_name(name, "collection name")
         validate_name(type, "artifact type")
         registry.check_type(type)
+        if cls.objects.filter(registry=registry, name=name).exists():
+            raise AlreadyExists(f"Registry {registry.name!r} already has a collection {name!r}.")
         return cls.objects.create(registry=registry, name=name, type=type, description=description)
 
     @classmethod
@@ -526,10 +545,7 @@ class Collection(ArtifactCollection):
             validate_alias(alias)
         artifact_type = version.sequence.type
         with transaction.atomic():
-            collection = cls.objects.filter(registry=registry, name=name).first()
-            if collection is None:
-                collection = cls.create(registry, name, artifact_type)
-            collection = collection._lock()
+            collection = cls._get_or_create(registry, name, artifact_type)._lock()
             if collection.type != artifact_type:
                 raise TypeMismatch(
                     f"Collection {collection.name!r} holds {collection.type!r} artifacts; "
@@ -542,6 +558,18 @@ class Collection(ArtifactCollection):
             for alias in aliases:
                 collection._move_alias(membership, alias, user)
         return membership
+
+    @classmethod
+    def _get_or_create(cls, registry, name, artifact_type):
+        """The collection, created when missing; a concurrent creator's wins the race."""
+        collection = cls.objects.filter(registry=registry, name=name).first()
+        if collection is not None:
+            return collection
+        try:
+            with transaction.atomic():  # a savepoint: the race loser's transaction goes on
+                return cls.create(registry, name, artifact_type)
+        except IntegrityError:
+            return cls.objects.get(registry=registry, name=name)
 
     def unlink(self, version, user=None):
         """Remove `version` from this collection with its aliases; `latest` falls back to
@@ -699,6 +727,17 @@ class Alias(models.Model):
 
     def __str__(self):
         return f"{self.collection}:{self.name}"
+
+
+def normalized_files(files):
+    """`files` keyed by normalised paths; two names of one path are refused, not merged."""
+    normalized = {}
+    for path, blob in files.items():
+        clean = normalize_path(path)
+        if clean in normalized:
+            raise InvalidName(f"File path {path!r} names {clean!r} a second time.")
+        normalized[clean] = blob
+    return normalized
 
 
 def normalize_path(path):

@@ -1,6 +1,6 @@
 import pytest
 
-from registry.errors import InvalidName, TypeMismatch
+from registry.errors import AlreadyExists, InvalidName, TypeMismatch
 from registry.models import AuditEvent, Collection, Membership, Registry
 
 
@@ -121,4 +121,19 @@ def test_it_creates_registries_with_validated_types(db):
         Registry.create("r", ["ok", "not ok"])
     with pytest.raises(InvalidName, match="Invalid registry name"):
         Registry.create("r r", ["model"])
+    assert not Registry.objects.exists()
+
+
+def test_it_refuses_a_second_registry_or_collection_of_one_name(model_registry):
+    with pytest.raises(AlreadyExists, match="already exists"):
+        Registry.create("model", ["model"])
+    Collection.create(model_registry, "zoo-classifier", "model")
+    with pytest.raises(AlreadyExists, match="already has a collection 'zoo-classifier'"):
+        Collection.create(model_registry, "zoo-classifier", "model")
+    assert Registry.objects.count() == 1 and Collection.objects.count() == 1
+
+
+def test_it_refuses_an_unknown_visibility(db):
+    with pytest.raises(InvalidName, match="Invalid visibility 'nonsense'"):
+        Registry.create("r", ["model"], visibility="nonsense")
     assert not Registry.objects.exists()

@@ -58,7 +58,7 @@ def test_it_refuses_another_type_for_an_existing_sequence(log):
     assert ArtifactVersion.objects.count() == 1
 
 
-@pytest.mark.parametrize("name", ["", "a/b", "x" * 129, "sp ace", "..", "é"])
+@pytest.mark.parametrize("name", ["", "a/b", "x" * 129, "sp ace", "..", "é", "ds\n"])
 def test_it_refuses_invalid_names(log, name):
     with pytest.raises(InvalidName, match="Invalid artifact name"):
         log(name, {"a.txt": "one"})
@@ -75,6 +75,12 @@ def test_it_refuses_paths_that_escape_the_artifact(log, path):
 def test_it_normalises_paths(log):
     version, _ = log("ds", {"./dir//a.txt": "one"})
     assert list(version.entries.values_list("path", flat=True)) == ["dir/a.txt"]
+
+
+def test_it_refuses_two_names_of_one_path_instead_of_dropping_a_file(log):
+    with pytest.raises(InvalidName, match="a second time"):
+        log("ds", {"a.txt": "one", "./a.txt": "two"})
+    assert ArtifactVersion.objects.count() == 0
 
 
 @pytest.mark.parametrize("alias", ["latest", "v3"])
