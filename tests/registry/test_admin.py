@@ -85,7 +85,8 @@ def test_it_filters_audit_events_by_collection_actor_and_date(loaded, admin_clie
 
     classifier = Collection.objects.get(name="zoo-classifier")
     noah = get_user_model().objects.get(username="noah")
-    url = f"/admin/registry/auditevent/?collection__id__exact={classifier.pk}&actor__id__exact={noah.pk}"
+    url = "/admin/registry/auditevent/"
+    url += f"?collection__id__exact={classifier.pk}&actor__id__exact={noah.pk}"
     expected = AuditEvent.objects.filter(collection=classifier, actor=noah).count()
     assert 0 < expected < AuditEvent.objects.count()
     assert admin_client.get(url).context["cl"].result_count == expected
