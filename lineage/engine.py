@@ -149,7 +149,8 @@ def compute(base_id, view):
     graph.walk(view.downstream, upstream=False)
     if view.extended:
         graph.extend()
-    removed = {key for key, info in graph.info.items() if not keeps(info, view)}
+    graph.load_sequences()
+    removed = filtered_out(graph, view)
     kept = graph.levels.keys() - removed
     edges = bridge(graph.edges, kept, removed)
     clusters = {} if view.expand_clusters else cluster(graph, kept, edges, view)
@@ -165,13 +166,11 @@ _RUN, _VERSION = Run._meta.db_table, ArtifactVersion._meta.db_table
 _SEQUENCE = ArtifactCollection._meta.db_table
 EDGES = f"SELECT e.run_id, e.version_id, e.direction{{}} FROM {LineageEdge._meta.db_table} e WHERE "
 RUN_INFO = f", (SELECT r.job_type FROM {_RUN} r WHERE r.id = e.run_id)"
+# A version's sequence type and name come afterwards, once per sequence (load_sequences):
+# per row they cost two more lookups and tripled the hub's widest hop.
 VERSION_INFO = (
     f", (SELECT v.sequence_id FROM {_VERSION} v WHERE v.id = e.version_id)"
-    f", (SELECT c.type FROM {_VERSION} v JOIN {_SEQUENCE} c ON c.id = v.sequence_id"
-    f" WHERE v.id = e.version_id)"
     f", (SELECT v.generated FROM {_VERSION} v WHERE v.id = e.version_id)"
-    f", (SELECT c.name FROM {_VERSION} v JOIN {_SEQUENCE} c ON c.id = v.sequence_id"
-    f" WHERE v.id = e.version_id)"
 )
 TO_RUNS, TO_VERSIONS = EDGES.format(RUN_INFO), EDGES.format(VERSION_INFO)
 
@@ -192,12 +191,14 @@ def query(sql, params):
 
 class Graph:
     """The raw walk: levels of the nodes seen, what filters and clusters need to know of
-    them (`info`), and the edges (source, target, kind)."""
+    them (`info`: (job_type,) of a run, (sequence id, generated) of a version, with
+    `sequences` giving each sequence's (type, name)), and the edges (source, target, kind)."""
 
     def __init__(self, base, raw_limit):
         self.base = base
         self.levels = {base: 0}
         self.info = {}
+        self.sequences = {}
         self.edges = set()
         self.raw_limit = raw_limit
         self.truncated = False
@@ -248,6 +249,17 @@ class Graph:
                 new.append(key)
         return new
 
+    def load_sequences(self):
+        """(type, name) of every artifact sequence met: one query for the whole walk."""
+        ids = {row[0] for row in self.info.values() if len(row) == 2}
+        if ids:
+            where, params = id_list(ids)
+            sql = f"SELECT id, type, name FROM {_SEQUENCE} WHERE id " + where
+            self.sequences = {pk: (type_, name) for pk, type_, name in query(sql, params)}
+
+    def type_of(self, key):
+        return self.sequences[self.info[key][0]][0]
+
     def extend(self):
         """Extended lineage: every run's other inputs and outputs, beside the run."""
         runs = {key: level for key, level in self.levels.items() if key[0] == "run"}
@@ -258,12 +270,27 @@ class Graph:
         self._add(rows, None, "artifact", levels_of_runs=runs)
 
 
-def keeps(info, view):
+def filtered_out(graph, view):
+    """The nodes the view's filters remove. Thousands of nodes share a few distinct
+    `info` rows (one per job type, or per sequence), so each row is judged once."""
+    verdicts = {}
+    removed = set()
+    for key, row in graph.info.items():
+        keep = verdicts.get(row)
+        if keep is None:
+            keep = verdicts[row] = keeps(row, view, graph.sequences)
+        if not keep:
+            removed.add(key)
+    return removed
+
+
+def keeps(info, view, sequences):
     """Whether the view's filters keep a node, from its `info` row. Generated kinds are
     recognised by type and name too, not only by the flag set when a version is logged."""
     if len(info) == 1:  # a run: (job_type,)
         return not view.job_types or info[0] in view.job_types
-    _, artifact_type, flagged, name = info
+    sequence, flagged = info
+    artifact_type, name = sequences[sequence]
     if (flagged or is_generated(artifact_type, name)) and not view.generated:
         return False
     return not view.artifact_types or artifact_type in view.artifact_types
@@ -274,14 +301,20 @@ def bridge(edges, kept, removed):
     only through nodes the view removed."""
     if not removed:
         return edges
-    result = {(s, t, k) for s, t, k in edges if s not in removed and t not in removed}
+    result = set()
     out = defaultdict(list)  # only edges leaving removed nodes can continue a path
-    for source, target, _ in edges:
+    into = []  # (kept node, removed node it points into)
+    for edge in edges:  # one pass: a hub's view has a hundred thousand edges
+        source, target, _ = edge
         if source in removed:
             out[source].append(target)
-    starts = defaultdict(list)  # kept node -> removed nodes it points into
-    for source, target, _ in edges:
-        if target in out and source not in removed:
+        elif target in removed:
+            into.append((source, target))
+        else:
+            result.add(edge)
+    starts = defaultdict(list)  # kept node -> removed nodes it points into, onward
+    for source, target in into:
+        if target in out:
             starts[source].append(target)
     for start, stack in starts.items():
         seen = set()
@@ -322,15 +355,16 @@ def cluster(graph, kept, edges, view):
         for key in by_level[level]:  # the hot loop of a hub's view: kept inline
             near = toward[key]
             if len(near) == 1:
-                anchor = (clusters.get(near[0], near[0]),)
+                anchor = clusters.get(near[0])
+                in_cluster = anchor is not None
+                anchor = (anchor or near[0],)
             else:
                 anchor = tuple(sorted({str(clusters.get(n, n)) for n in near}))
-            if key[0] == "run":
+                in_cluster = any(n in clusters for n in near)
+            if key[0] == "run" or not in_cluster:
                 group = info[key][0]
-            elif any(type(part) is str and part.startswith("cluster:") for part in anchor):
-                group = "type:" + info[key][1]  # versions of a cluster's runs: by type
             else:
-                group = info[key][0]
+                group = "type:" + graph.type_of(key)  # versions of a cluster's runs: by type
             groups[(key[0], group, anchor)].append(key)
         for (kind, group, anchor), members in groups.items():
             if len(members) >= CLUSTER_MIN:
@@ -341,13 +375,16 @@ def cluster(graph, kept, edges, view):
 
 
 def _neighbours(edges, levels, nearer):
-    """node -> its neighbours one level nearer the base (or farther from it)."""
+    """node -> its neighbours nearer the base (or farther from it)."""
     found = defaultdict(list)
     for source, target, _ in edges:
-        a, b = abs(levels[source]), abs(levels[target])
-        if (b < a) == nearer and a != b:
+        a, b = levels[source], levels[target]
+        a, b = (a if a >= 0 else -a), (b if b >= 0 else -b)  # abs() is a call; this is not
+        if a == b:
+            continue
+        if (b < a) == nearer:
             found[source].append(target)
-        elif a != b:
+        else:
             found[target].append(source)
     return found
 
@@ -371,9 +408,9 @@ def _cluster_id(level, kind, group, anchor):
 def bound(result, limit):
     """Collapse clusters, then keep at most `limit` nodes, nearest the base first."""
     levels, clusters = result.graph.levels, result.clusters
-    level_of = {}
-    for key in result.kept:
-        level_of.setdefault(clusters.get(key, key), levels[key])
+    level_of = {key: levels[key] for key in result.kept - clusters.keys()}
+    for key, ident in clusters.items():
+        level_of.setdefault(ident, levels[key])
     order = sorted(level_of, key=lambda i: (abs(level_of[i]), level_of[i], str(i)))
     shown = set(order[:limit]) | {result.base}
     collapsed = set()
@@ -385,7 +422,7 @@ def bound(result, limit):
 
 
 def render(result, shown, edges, truncated):
-    levels, info = result.graph.levels, result.graph.info
+    levels = result.graph.levels
     members = defaultdict(list)
     for key, ident in result.clusters.items():
         if ident in shown:
@@ -401,7 +438,7 @@ def render(result, shown, edges, truncated):
         {"data": node_data(key, attrs[key], levels[key], key == result.base)} for key in singles
     ]
     for ident, keys in members.items():
-        nodes.append({"data": cluster_data(ident, keys, levels, info, attrs)})
+        nodes.append({"data": cluster_data(ident, keys, result.graph, attrs)})
     nodes.sort(key=lambda n: (n["data"]["level"], n["data"]["id"]))
     # A "path" edge is dropped when a real edge joins the same pair after clustering.
     names = {s: s if isinstance(s, str) else node_id(s) for s in shown}
@@ -489,7 +526,8 @@ def node_data(key, row, level, is_base):
     }
 
 
-def cluster_data(ident, keys, levels, info, attrs):
+def cluster_data(ident, keys, graph, attrs):
+    levels, info = graph.levels, graph.info
     count = len(keys)
     data = {
         "id": ident,
@@ -506,7 +544,7 @@ def cluster_data(ident, keys, levels, info, attrs):
         data["jobType"] = info[keys[0]][0]
         data["label"] = f"{count} runs"
     else:
-        data["type"] = info[keys[0]][1]
+        data["type"] = graph.type_of(keys[0])
         one_sequence = len({info[k][0] for k in keys}) == 1
         name = attrs[keys[0]]["sequence__name"]
         data["label"] = (
@@ -535,13 +573,14 @@ def impact(version_pk):
     at a few times the node bound and says `bounded` ("at least") past it."""
     graph = Graph(("artifact", version_pk), raw_limit=settings.LINEAGE_MAX_NODES * 5)
     graph.walk(MAX_HOPS, upstream=False)
+    graph.load_sequences()
     versions = [pk for kind, pk in graph.levels if kind == "artifact" and pk != version_pk]
     linked = Membership.objects.filter(
         version_id__in=_pk_subquery([version_pk, *versions]), collection__kind="portfolio"
     )
     return {
         "runs": sum(1 for kind, _ in graph.levels if kind == "run"),
-        "models": sum(1 for key in versions if graph.info[("artifact", key)][1] == "model"),
+        "models": sum(1 for pk in versions if graph.type_of(("artifact", pk)) == "model"),
         "collections": linked.values("collection").distinct().count(),
         "bounded": graph.truncated,
     }
