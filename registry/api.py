@@ -9,7 +9,6 @@ from datetime import datetime
 
 from django.db import transaction
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -238,15 +237,18 @@ runs = Router(tags=["runs"])
 
 
 def _run(entity, project, run_id):
-    return get_object_or_404(
-        Run.objects.select_related("project", "author"),
-        project__entity=entity,
-        project__name=project,
-        run_id=run_id,
+    run = (
+        Run.objects.select_related("project", "author")
+        .filter(project__entity=entity, project__name=project, run_id=run_id)
+        .first()
     )
+    if run is None:
+        raise NotFound(f"No run {run_id!r} in project {entity}/{project}.")
+    return run
 
 
 @runs.post("", response={200: RunOut, 201: RunOut}, summary="Create a run (or resume one by id)")
+@transaction.atomic  # a refused request leaves no new project behind
 def create_run(request, data: RunIn):
     project = Project.get_or_create_path(data.entity, data.project)
     fields = data.dict(exclude={"entity", "project", "run_id"})
@@ -335,13 +337,12 @@ def upload_blobs(request):
 
 
 @files.post("/versions", response={200: Created, 201: Created}, summary="Log a version")
+@transaction.atomic  # a refused request leaves no new project behind
 def log_version(request, data: VersionIn):
     """Commit a version from its manifest, atomically: every file's contents must have
     been uploaded. Content equal to an existing version makes no new version."""
     project = Project.get_or_create_path(data.entity, data.project)
-    run = None
-    if data.run_id:
-        run = get_object_or_404(Run, project=project, run_id=data.run_id)
+    run = _run(data.entity, data.project, data.run_id) if data.run_id else None
     stored = Blob.objects.in_bulk([f.sha256 for f in data.files.values()])
     for path, entry in data.files.items():
         blob = stored.get(entry.sha256)

@@ -172,3 +172,32 @@ def test_it_takes_small_files_in_one_request_and_checks_each(api, blob_dir):
     response = api.post("/api/v1/blobs", lying)
     assert_error(response, 400, "The bytes sent have SHA-256")
     assert Blob.objects.count() == 2
+
+
+def test_it_names_the_run_it_cannot_find(api, run):
+    assert_error(api.get("/api/v1/runs/acme/zoo/nope"), 404, "No run 'nope' in project acme/zoo.")
+    upload(api, b"rows")
+    body = {**version_body(run, {"a": entry(b"rows")}), "run_id": "nope"}
+    assert_error(post(api, "/api/v1/versions", body), 404, "No run 'nope' in project acme/zoo.")
+
+
+def fresh(body):
+    return {**body, "entity": "newco", "project": "fresh"}
+
+
+@pytest.mark.parametrize(
+    "path, body, status",
+    [
+        ("/api/v1/runs", {"run_id": "bad id"}, 400),
+        ("/api/v1/versions", {"name": "bad name", "files": {"a": entry(b"rows")}}, 400),
+        ("/api/v1/versions", {"run_id": "nope", "files": {"a": entry(b"rows")}}, 404),
+        ("/api/v1/versions", {"files": {"a": entry(b"never sent")}}, 400),
+        ("/api/v1/versions", {"files": {"../a": entry(b"rows")}}, 400),
+    ],
+)
+def test_it_leaves_no_project_behind_when_it_refuses(api, path, body, status):
+    upload(api, b"rows")
+    defaults = {"name": "ds", "type": "dataset"} if path.endswith("versions") else {}
+    response = post(api, path, fresh({**defaults, **body}))
+    assert response.status_code == status, response.content
+    assert not Project.objects.filter(entity="newco").exists()
