@@ -329,10 +329,9 @@ def upload_blob(request, sha256: str):
 def upload_blobs(request):
     """A multipart form whose every file field is named by the SHA-256 of its bytes (at
     most 100 files, Django's limit): small files cost one request and one commit."""
+    uploads = [(upload, name.lower(), None) for name, upload in request.FILES.items()]
     with transaction.atomic():
-        stored = [
-            blobs.store(upload, sha256=name.lower()) for name, upload in request.FILES.items()
-        ]
+        stored = blobs.store_many(uploads)
     return [{"sha256": b.sha256, "md5": b.md5, "size": b.size} for b in stored]
 
 

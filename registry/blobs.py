@@ -5,6 +5,7 @@ memory is stored without being held in it, and a body that does not match the di
 it claims is refused before anything is kept.
 """
 
+import contextlib
 import hashlib
 import io
 import tempfile
@@ -34,26 +35,44 @@ def store(stream, sha256=None, md5=None):
     `sha256` (hex) and `md5` (base64) are what the sender claims; when given, the bytes
     must match them. Bytes already stored are not written again.
     """
+    return store_many([(stream, sha256, md5)])[0]
+
+
+def store_many(uploads):
+    """Store each `(stream, sha256, md5)`; every body is checked before any is kept, so
+    a request with one bad file leaves nothing behind."""
+    with contextlib.ExitStack() as spools:
+        checked = [
+            _spool(spools.enter_context(tempfile.TemporaryFile()), *upload) for upload in uploads
+        ]
+        return [_keep(blob, spool) for blob, spool in checked]
+
+
+def _spool(spool, stream, sha256, md5):
+    """Copy `stream` into `spool`, hashing it; its Blob, unsaved, if the digests match."""
     sha, md = hashlib.sha256(), hashlib.md5()
     size = 0
-    with tempfile.TemporaryFile() as spool:
-        while chunk := stream.read(CHUNK):
-            sha.update(chunk)
-            md.update(chunk)
-            spool.write(chunk)
-            size += len(chunk)
-            received["bytes"] += len(chunk)
-        blob = Blob(sha256=sha.hexdigest(), md5=Blob.md5_base64(md.digest()), size=size)
-        if sha256 and sha256 != blob.sha256:
-            raise DigestMismatch(f"The bytes sent have SHA-256 {blob.sha256}, not {sha256}.")
-        if md5 and md5 != blob.md5:
-            raise DigestMismatch(f"The bytes sent have MD5 {blob.md5}, not {md5}.")
-        existing = Blob.objects.filter(pk=blob.sha256).first()
-        if existing and storage().exists(existing.storage_name):
-            return existing
-        spool.seek(0)
-        _save(blob.storage_name, spool)
-    Blob.objects.get_or_create(sha256=blob.sha256, defaults={"md5": blob.md5, "size": size})
+    while chunk := stream.read(CHUNK):
+        sha.update(chunk)
+        md.update(chunk)
+        spool.write(chunk)
+        size += len(chunk)
+        received["bytes"] += len(chunk)
+    blob = Blob(sha256=sha.hexdigest(), md5=Blob.md5_base64(md.digest()), size=size)
+    if sha256 and sha256 != blob.sha256:
+        raise DigestMismatch(f"The bytes sent have SHA-256 {blob.sha256}, not {sha256}.")
+    if md5 and md5 != blob.md5:
+        raise DigestMismatch(f"The bytes sent have MD5 {blob.md5}, not {md5}.")
+    return blob, spool
+
+
+def _keep(blob, spool):
+    existing = Blob.objects.filter(pk=blob.sha256).first()
+    if existing and storage().exists(existing.storage_name):
+        return existing
+    spool.seek(0)
+    _save(blob.storage_name, spool)
+    Blob.objects.get_or_create(sha256=blob.sha256, defaults={"md5": blob.md5, "size": blob.size})
     return blob
 
 

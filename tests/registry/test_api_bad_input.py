@@ -201,3 +201,16 @@ def test_it_leaves_no_project_behind_when_it_refuses(api, path, body, status):
     response = post(api, path, fresh({**defaults, **body}))
     assert response.status_code == status, response.content
     assert not Project.objects.filter(entity="newco").exists()
+
+
+def test_it_keeps_no_file_of_a_batch_with_one_bad_digest(api, blob_dir):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    good = hashlib.sha256(b"good").hexdigest()
+    parts = {
+        good: SimpleUploadedFile(good, b"good"),
+        hashlib.sha256(b"three").hexdigest(): SimpleUploadedFile("x", b"not three"),
+    }
+    assert_error(api.post("/api/v1/blobs", parts), 400, "The bytes sent have SHA-256")
+    assert not Blob.objects.exists()
+    assert not any(path.is_file() for path in blob_dir.rglob("*"))
