@@ -9,9 +9,9 @@ Reads the same CSV graph as the engine and prints one JSON line:
 import csv
 import json
 import sys
-import tempfile
 import time
 from functools import partial
+from pathlib import Path
 
 import networkx as nx
 from ml_metadata import metadata_store
@@ -45,10 +45,15 @@ def networkx_case(graph, reverse, start, hops):
 
 
 def mlmd_store(folder, versions, runs, edges):
-    """Artifacts = versions, executions = runs, INPUT/OUTPUT events = edges."""
+    """Artifacts = versions, executions = runs, INPUT/OUTPUT events = edges. Kept in the
+    graph's folder with its ids, so a second run skips the four-minute load."""
+    path, ids_path = Path(folder) / "mlmd.sqlite3", Path(folder) / "mlmd-ids.json"
     config = mlmd.ConnectionConfig()
-    config.sqlite.filename_uri = tempfile.mktemp(suffix=".mlmd.sqlite3")
+    config.sqlite.filename_uri = str(path)
     config.sqlite.connection_mode = mlmd.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+    if ids_path.exists():
+        return metadata_store.MetadataStore(config), *json.loads(ids_path.read_text())
+    path.unlink(missing_ok=True)  # a load that did not finish
     store = metadata_store.MetadataStore(config)
     artifact_type = store.put_artifact_type(mlmd.ArtifactType(name="Version"))
     execution_type = store.put_execution_type(mlmd.ExecutionType(name="Run"))
@@ -77,6 +82,7 @@ def mlmd_store(folder, versions, runs, edges):
                 for r, v, d in edges[start : start + batch]
             ]
         )
+    ids_path.write_text(json.dumps([artifact_ids, execution_ids]))
     return store, artifact_ids, execution_ids
 
 

@@ -115,14 +115,14 @@ def cluster_members(base_id, view, cluster_id, query="", limit=None):
     """(matching members [{id, label}], how many match) of one cluster of a view;
     `query` narrows them by label, case-insensitively."""
     result = compute(base_id, view)
-    keys = [key for key, ident in result.clusters.items() if ident == cluster_id]
+    keys = result.members.get(cluster_id)
     if not keys:
         raise NotFound("That cluster is not in this view any more.")
     attrs = display_attributes(keys)
     needle = query.strip().lower()
     members = [
         {"id": node_id(key), "label": label_of(key, attrs[key])}
-        for key in sorted(keys, key=lambda k: k[1])
+        for key in keys
         if needle in label_of(key, attrs[key]).lower()
     ]
     return members[: limit or MEMBERS_LISTED], len(members)
@@ -136,7 +136,8 @@ class Result:
     graph: "Graph"
     kept: set
     edges: set
-    clusters: dict
+    clusters: dict  # node -> the id of the cluster it is drawn in
+    members: dict  # cluster id -> its nodes, by id
 
 
 def compute(base_id, view):
@@ -153,8 +154,8 @@ def compute(base_id, view):
     removed = filtered_out(graph, view)
     kept = graph.levels.keys() - removed
     edges = bridge(graph.edges, kept, removed)
-    clusters = {} if view.expand_clusters else cluster(graph, kept, edges, view)
-    return Result(base, graph, kept, edges, clusters)
+    clusters, members = ({}, {}) if view.expand_clusters else cluster(graph, kept, edges, view)
+    return Result(base, graph, kept, edges, clusters, members)
 
 
 # ---- the walk --------------------------------------------------------------------------
@@ -336,14 +337,15 @@ def bridge(edges, kept, removed):
 
 
 def cluster(graph, kept, edges, view):
-    """Map each clustered node to its cluster id, level by level outward from the base."""
+    """(node -> cluster id, cluster id -> its nodes by id), level by level outward from
+    the base."""
     levels = graph.levels
     toward = _neighbours(edges, levels, nearer=True)
-    if any(key not in toward for key in kept if levels[key] != 0):
+    if view.extended and any(key not in toward for key in kept if levels[key] != 0):
         # Extended nodes have no neighbour toward the base: those farther out stand in.
         away = _neighbours(edges, levels, nearer=False)
         toward = {key: toward.get(key) or away.get(key, ()) for key in kept}
-    clusters = {}
+    clusters, members_of = {}, {}
     extracted = {key for key in map(_node_or_none, view.extract) if key}
     by_level = defaultdict(list)
     for key in kept:
@@ -369,9 +371,13 @@ def cluster(graph, kept, edges, view):
         for (kind, group, anchor), members in groups.items():
             if len(members) >= CLUSTER_MIN:
                 ident = _cluster_id(level, kind, group, anchor)
-                for key in members:
-                    clusters[key] = ident
-    return clusters
+                clusters.update(dict.fromkeys(members, ident))
+                members_of[ident] = sorted(members, key=_pk)
+    return clusters, members_of
+
+
+def _pk(key):
+    return key[1]
 
 
 def _neighbours(edges, levels, nearer):
@@ -409,8 +415,7 @@ def bound(result, limit):
     """Collapse clusters, then keep at most `limit` nodes, nearest the base first."""
     levels, clusters = result.graph.levels, result.clusters
     level_of = {key: levels[key] for key in result.kept - clusters.keys()}
-    for key, ident in clusters.items():
-        level_of.setdefault(ident, levels[key])
+    level_of.update((ident, levels[keys[0]]) for ident, keys in result.members.items())
     order = sorted(level_of, key=lambda i: (abs(level_of[i]), level_of[i], str(i)))
     shown = set(order[:limit]) | {result.base}
     collapsed = set()
@@ -423,12 +428,7 @@ def bound(result, limit):
 
 def render(result, shown, edges, truncated):
     levels = result.graph.levels
-    members = defaultdict(list)
-    for key, ident in result.clusters.items():
-        if ident in shown:
-            members[ident].append(key)
-    for keys in members.values():
-        keys.sort(key=lambda k: k[1])
+    members = {ident: keys for ident, keys in result.members.items() if ident in shown}
     listed = [key for keys in members.values() for key in keys[:MEMBERS_LISTED]]
     singles = [key for key in shown if not isinstance(key, str)]
     attrs = display_attributes(singles + listed)

@@ -28,7 +28,7 @@ from .models import (
     Run,
     validate_name,
 )
-from .paths import registry_named, resolve, split_target
+from .paths import check_type, registry_named, resolve, split_target
 
 api = NinjaAPI(
     title="Lineage Registry API",
@@ -297,7 +297,7 @@ def use_version(request, entity: str, project: str, run_id: str, data: UseIn):
     """Record a version as an input of the run, by name (see `resolve`) or by id."""
     run = _run(entity, project, run_id)
     if data.version_id is not None:
-        version = _version(data.version_id)
+        version = check_type(_version(data.version_id), data.type)
     elif data.name:
         version = resolve(data.name, request.user, run.project, data.type)
     else:

@@ -2,11 +2,19 @@
 
 `name`, `name:alias`, `name:vN` (in the default project), `entity/project/name:alias`,
 and registry paths `registry/collection:alias`, with an optional `wandb-registry-` prefix
-on the registry, as the reference SDK writes them.
+on the registry, as the reference SDK writes them; its three-part form
+`org/wandb-registry-model/collection:alias` is taken too (the org is ignored).
 """
 
 from .errors import InvalidName, NotFound, TypeMismatch
-from .models import ArtifactSequence, Collection, Project, Registry, RegistryMember
+from .models import (
+    NAME_RE,
+    ArtifactSequence,
+    Collection,
+    Project,
+    Registry,
+    RegistryMember,
+)
 
 REGISTRY_PREFIX = "wandb-registry-"
 
@@ -38,17 +46,37 @@ def split_target(target_path):
     return parts
 
 
-def resolve(name, user, project=None, type=None):
-    """The version `name` points at, checking `type` when given."""
+def split_name(name):
+    """'acme/zoo/ds:v3' -> (['acme', 'zoo', 'ds'], 'v3'), refusing what no name can be."""
     path, alias = split_alias(name)
     parts = path.split("/")
+    if len(parts) == 3 and parts[1].startswith(REGISTRY_PREFIX):
+        parts = parts[1:]  # org/wandb-registry-model/collection
+    valid = all(NAME_RE.fullmatch(p) and p not in (".", "..") for p in [*parts, alias])
+    if len(parts) > 3 or not valid:
+        raise InvalidName(
+            f"Invalid artifact name {name!r}: use 'name:alias', 'entity/project/name:alias' "
+            "or 'registry/collection:alias', each part letters, digits, '-', '_' or '.'."
+        )
+    return parts, alias
+
+
+def check_type(version, type):
+    if type and version.type != type:
+        raise TypeMismatch(f"{version.name} is a {version.type!r}, not a {type!r}.")
+    return version
+
+
+def resolve(name, user, project=None, type=None):
+    """The version `name` points at, checking `type` when given."""
+    parts, alias = split_name(name)
     if len(parts) == 2:
         registry = registry_named(parts[0], user)
         collection = Collection.objects.filter(registry=registry, name=parts[1]).first()
         if collection is None:
             raise NotFound(f"No collection {parts[1]!r} in registry {registry.name!r}.")
         version = collection.version_by_alias(alias)
-    elif len(parts) in (1, 3):
+    else:
         if len(parts) == 3:
             project = Project.objects.filter(entity=parts[0], name=parts[1]).first()
             if project is None:
@@ -59,8 +87,4 @@ def resolve(name, user, project=None, type=None):
         if sequence is None:
             raise NotFound(f"No artifact {parts[-1]!r} in project {project}.")
         version = sequence.version_by_alias(alias)
-    else:
-        raise InvalidName(f"Invalid artifact name {name!r}.")
-    if type and version.type != type:
-        raise TypeMismatch(f"{version.name} is a {version.type!r}, not a {type!r}.")
-    return version
+    return check_type(version, type)

@@ -110,7 +110,9 @@ def test_it_refuses_invalid_project_names(api):
         ("ds:gone", 404, "has no version 'gone'"),
         ("ds:v7", 404, "has no version 'v7'"),
         ("model/none:latest", 404, "No registry named 'model'"),
-        ("bad name", 404, "No artifact 'bad name'"),
+        ("bad name", 400, "Invalid artifact name 'bad name'"),
+        ("ds:bad alias", 400, "Invalid artifact name 'ds:bad alias'"),
+        ("model/../x", 400, "Invalid artifact name"),
     ],
 )
 def test_it_refuses_unknown_names_and_aliases(api, run, name, status, text):
@@ -179,6 +181,15 @@ def test_it_names_the_run_it_cannot_find(api, run):
     upload(api, b"rows")
     body = {**version_body(run, {"a": entry(b"rows")}), "run_id": "nope"}
     assert_error(post(api, "/api/v1/versions", body), 404, "No run 'nope' in project acme/zoo.")
+
+
+def test_it_checks_the_type_of_a_version_used_by_id(api, run):
+    upload(api, b"rows")
+    version = post(api, "/api/v1/versions", version_body(run, {"a": entry(b"rows")})).json()
+    path = f"/api/v1/runs/acme/zoo/{run['run_id']}/use"
+    body = {"version_id": version["version"]["id"], "type": "model"}
+    assert_error(post(api, path, body), 400, "ds:v0 is a 'dataset', not a 'model'")
+    assert not Run.objects.get(run_id=run["run_id"]).inputs().exists()
 
 
 def fresh(body):

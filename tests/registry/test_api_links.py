@@ -93,3 +93,11 @@ def test_it_reads_a_version_with_its_manifest_and_files(client, model, django_us
     assert missing.status_code == 404 and "No file 'nope.pt'" in missing.json()["detail"]
     producers = api.get(f"/api/v1/versions/{model.pk}/producers").json()
     assert [run["name"] for run in producers] == ["lively-star-24"]
+
+
+def test_it_resolves_the_reference_three_part_registry_path(client, model, django_user_model):
+    api = client_for(client, django_user_model.objects.get(username="alice"))
+    name = "acme-org/wandb-registry-model/zoo-classifier:production"
+    response = api.get("/api/v1/versions/resolve", {"name": name})
+    assert response.status_code == 200, response.content
+    assert response.json()["qualified_name"] == "acme/zoo/zoo-ylbchv20:v0"
