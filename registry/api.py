@@ -430,11 +430,23 @@ def remove_alias(request, pk: int, alias: str):
 # ---- registry collections ----
 
 
-def _registry_for_change(path_part, user, aliases):
+def _registry_for_change(path_part, user, aliases=()):
     registry = registry_named(path_part, user, RegistryMember.Role.MEMBER)
+    _require_admin_for(registry, user, aliases)
+    return registry
+
+
+def _require_admin_for(registry, user, aliases):
+    """Protected aliases (e.g. `production`) are the registry admins' to set and remove."""
     if set(aliases) & set(registry.protected_aliases):
         registry.require_role(user, RegistryMember.Role.ADMIN)
-    return registry
+
+
+def _collection(registry, name):
+    collection = Collection.objects.filter(registry=registry, name=name).first()
+    if collection is None:
+        raise NotFound(f"No collection {name!r} in registry {registry.name!r}.")
+    return collection
 
 
 def _link_out(membership):
@@ -460,13 +472,43 @@ def link_version(request, pk: int, data: LinkIn):
 
 @files.delete("/versions/{int:pk}/links/{registry}/{collection}", summary="Unlink")
 def unlink_version(request, pk: int, registry: str, collection: str):
+    """Unlinking takes the version's aliases there with it, so protected ones need an admin."""
     version = _version(pk)
-    registry = _registry_for_change(registry, request.user, [])
-    target = Collection.objects.filter(registry=registry, name=collection).first()
-    if target is None:
-        raise NotFound(f"No collection {collection!r} in registry {registry.name!r}.")
+    registry = _registry_for_change(registry, request.user)
+    target = _collection(registry, collection)
+    held = target.membership_of(version).aliases.values_list("name", flat=True)
+    _require_admin_for(registry, request.user, held)
     target.unlink(version, request.user)  # one transaction, with its audit events
     return {"detail": f"{version.name} unlinked from {registry.name}/{collection}."}
+
+
+@files.post(
+    "/versions/{int:pk}/links/{registry}/{collection}/aliases",
+    response=LinkOut,
+    summary="Add an alias in a collection",
+)
+def add_link_alias(request, pk: int, registry: str, collection: str, data: AliasIn):
+    version = _version(pk)
+    registry = _registry_for_change(registry, request.user, [data.alias])
+    target = _collection(registry, collection)
+    target.add_alias(version, data.alias, request.user)
+    return _link_out(target.membership_of(version))
+
+
+@files.delete(
+    "/versions/{int:pk}/links/{registry}/{collection}/aliases/{alias}",
+    response=LinkOut,
+    summary="Remove an alias in a collection",
+)
+def remove_link_alias(request, pk: int, registry: str, collection: str, alias: str):
+    version = _version(pk)
+    registry = _registry_for_change(registry, request.user, [alias])
+    target = _collection(registry, collection)
+    membership = target.membership_of(version)
+    if not membership.aliases.filter(name=alias).exists():
+        raise NotFound(f"{version.name} has no alias {alias!r} in {target}.")
+    target.remove_alias(alias, request.user)
+    return _link_out(membership)
 
 
 @api.get("/viewer", summary="Who the key belongs to")

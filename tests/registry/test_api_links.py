@@ -95,6 +95,70 @@ def test_it_reads_a_version_with_its_manifest_and_files(client, model, django_us
     assert [run["name"] for run in producers] == ["lively-star-24"]
 
 
+def member(registry_name, user, role=RegistryMember.Role.MEMBER):
+    registry = Registry.objects.get(name=registry_name)
+    RegistryMember.objects.create(registry=registry, user=user, role=role)
+    return registry
+
+
+def test_it_adds_and_removes_aliases_in_a_collection(client, model, bob):
+    member("model", bob)
+    api = client_for(client, bob)
+    link(api, model, "model/zoo-classifier")
+    url = f"/api/v1/versions/{model.pk}/links/model/zoo-classifier/aliases"
+    response = api.post(url, json.dumps({"alias": "review"}), content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["aliases"] == ["latest", "review"]
+    response = api.delete(f"{url}/review")
+    assert response.status_code == 200
+    assert response.json()["aliases"] == ["latest"]
+    collection = Collection.objects.get(name="zoo-classifier")
+    events = AuditEvent.objects.filter(collection=collection, alias="review", actor=bob)
+    assert list(events.values_list("action", flat=True).order_by("id")) == [
+        "alias_added",
+        "alias_removed",
+    ]
+
+
+def test_it_removes_only_an_alias_the_version_holds_there(client, model, django_user_model):
+    api = client_for(client, django_user_model.objects.get(username="alice"))
+    production = Collection.objects.get(name="zoo-classifier").version_by_alias("production")
+    response = api.delete(
+        f"/api/v1/versions/{production.pk}/links/model/zoo-classifier/aliases/staging"
+    )
+    assert response.status_code == 404
+    assert "has no alias 'staging'" in response.json()["detail"]
+    assert Collection.objects.get(name="zoo-classifier").version_by_alias("staging")
+
+
+def test_it_keeps_protected_aliases_in_a_collection_for_admins(client, model, bob):
+    registry = member("model", bob)
+    registry.protected_aliases = ["production"]
+    registry.save()
+    collection = Collection.objects.get(name="zoo-classifier")
+    production = collection.version_by_alias("production")
+    api = client_for(client, bob)
+    url = f"/api/v1/versions/{production.pk}/links/model/zoo-classifier"
+    response = api.delete(f"{url}/aliases/production")
+    assert response.status_code == 403 and "admin role" in response.json()["detail"]
+    response = api.delete(url)  # unlinking would take `production` with it
+    assert response.status_code == 403 and "admin role" in response.json()["detail"]
+    assert collection.version_by_alias("production") == production
+    api = client_for(client, registry.members.get(role=RegistryMember.Role.ADMIN).user)
+    assert api.delete(f"{url}/aliases/production").status_code == 200
+    assert not collection.aliases.filter(name="production").exists()
+
+
+def test_it_unlinks_a_version_without_protected_aliases_for_members(client, model, bob):
+    registry = member("model", bob)
+    registry.protected_aliases = ["production"]
+    registry.save()
+    api = client_for(client, bob)
+    link(api, model, "model/zoo-classifier", ["review"])
+    response = api.delete(f"/api/v1/versions/{model.pk}/links/model/zoo-classifier")
+    assert response.status_code == 200
+
+
 def test_it_resolves_the_reference_three_part_registry_path(client, model, django_user_model):
     api = client_for(client, django_user_model.objects.get(username="alice"))
     name = "acme-org/wandb-registry-model/zoo-classifier:production"
