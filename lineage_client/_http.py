@@ -59,10 +59,36 @@ class Session:
         return response
 
     def get_json(self, path, **params):
-        return self.request("GET", path, params=params).json()
+        return _json(self.request("GET", path, params=params))
 
     def post_json(self, path, body, method="POST"):
-        return self.request(method, path, json=body).json()
+        return _json(self.request(method, path, json=body))
+
+    def download(self, path, target, chunk_size, bar=None):
+        """Stream the body of GET `path` into the file `target`."""
+        response = self.request("GET", path, stream=True)
+        try:
+            with open(target, "wb") as out:
+                for chunk in response.iter_content(chunk_size):
+                    out.write(chunk)
+                    if bar:
+                        bar.update(len(chunk))
+        except requests.RequestException as error:
+            raise LineageError(f"The download of {response.url} broke off: {error}") from None
+        finally:
+            response.close()
+
+
+def _json(response):
+    try:
+        return response.json()
+    except ValueError:
+        kind = response.headers.get("Content-Type") or "no content type"
+        raise LineageError(
+            f"The server at {response.url} answered {response.status_code} with {kind}, "
+            "not JSON: is LINEAGE_BASE_URL the Lineage Registry server?",
+            response.status_code,
+        ) from None
 
 
 def _message(response):
