@@ -3,9 +3,24 @@
 import base64
 import hashlib
 import os
+import re
 
 CHUNK = 1024 * 1024
 PROGRESS_FROM = 4 * 1024 * 1024  # show a progress bar for transfers larger than this
+
+
+def artifact_path(name):
+    """A file's path inside an artifact, checked by the server's rules before any byte is
+    sent: relative, `/`-separated, never escaping the artifact."""
+    if not isinstance(name, str) or not name or "\x00" in name or len(name) > 1024:
+        raise ValueError(f"Invalid file path {name!r}: give a non-empty relative path.")
+    parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".")]
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts or not parts:
+        raise ValueError(
+            f"File path {name!r} must stay inside the artifact: "
+            "use a relative path without '..', a leading '/' or a drive letter."
+        )
+    return "/".join(parts)
 
 
 def digests(path):

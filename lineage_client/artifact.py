@@ -5,8 +5,9 @@ import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from urllib.parse import quote
 
-from ._files import CHUNK, ReadWithProgress, digests, progress
+from ._files import CHUNK, ReadWithProgress, artifact_path, digests, progress
 
 UPLOADS_AT_ONCE = 4
 SMALL_FILE = 256 * 1024  # files up to this size travel together
@@ -116,32 +117,36 @@ class Artifact:
     def add_file(self, local_path, name=None):
         """Add a local file, as `name` inside the artifact (default: its file name)."""
         self._check_editable()
+        path = artifact_path(name or os.path.basename(local_path))
         if not os.path.isfile(local_path):
             raise ValueError(f"No file at {local_path!r}.")
-        path = (name or os.path.basename(local_path)).replace(os.sep, "/")
         self._local[path] = os.path.abspath(local_path)
         return path
 
     def add_dir(self, local_path, name=None):
         """Add every file under a local folder, under `name/` inside the artifact."""
+        self._check_editable()
+        name = artifact_path(name) if name else None
         if not os.path.isdir(local_path):
             raise ValueError(f"No folder at {local_path!r}.")
         for folder, _, names in os.walk(local_path):
             for file_name in sorted(names):
                 full = os.path.join(folder, file_name)
                 relative = os.path.relpath(full, local_path).replace(os.sep, "/")
-                self.add_file(full, f"{name.rstrip('/')}/{relative}" if name else relative)
+                self.add_file(full, f"{name}/{relative}" if name else relative)
 
     @contextlib.contextmanager
     def new_file(self, name, mode="w", encoding=None):
         """Write a new file straight into the artifact: `with art.new_file("a.txt") as f:`."""
         self._check_editable()
+        path = artifact_path(name)
         if self._staging is None:
             self._staging = tempfile.mkdtemp(prefix="lineage-artifact-")
-        local = os.path.join(self._staging, str(len(self._local)))
+        descriptor, local = tempfile.mkstemp(dir=self._staging)  # a fresh file per write
+        os.close(descriptor)
         with open(local, mode, encoding=encoding) as stream:
             yield stream
-        self._local[name] = local
+        self._local[path] = local
 
     # ---- logging (called by Run.log_artifact) ----
 
@@ -197,16 +202,10 @@ class Artifact:
         bar = progress(sum(f.size for f in files), f"Downloading {self.name}")
         try:
             for file in files:
-                target = os.path.join(root, *file.path.split("/"))
+                target = os.path.join(root, *artifact_path(file.path).split("/"))
                 os.makedirs(os.path.dirname(target), exist_ok=True)
-                response = session.request(
-                    "GET", f"/api/v1/versions/{self.id}/files/{file.path}", stream=True
-                )
-                with open(target, "wb") as out:
-                    for chunk in response.iter_content(CHUNK):
-                        out.write(chunk)
-                        if bar:
-                            bar.update(len(chunk))
+                url = f"/api/v1/versions/{self.id}/files/{quote(file.path, safe='/')}"
+                session.download(url, target, CHUNK, bar)
         finally:
             if bar:
                 bar.close()

@@ -1,5 +1,7 @@
 """The rest of the client: reading, downloading, the Api object, and errors as exceptions."""
 
+import re
+
 import pytest
 
 import lineage_client as wandb
@@ -105,8 +107,6 @@ def test_it_refuses_bad_names_and_keeps_nothing(server):
     with wandb.init(entity="acme", project="zoo") as run:
         with pytest.raises(LineageError, match="Invalid artifact name 'bad name'"):
             log(run, name="bad name", **{"a.txt": "a"})
-        with pytest.raises(LineageError, match="stay inside the artifact"):
-            log(run, **{"../escape.txt": "a"})
         with pytest.raises(LineageError, match="reserved"):
             run.log_artifact(wandb.Artifact("x", "dataset"), aliases=["latest"])
     assert run.logged_artifacts() == []
@@ -155,5 +155,51 @@ def test_it_uses_an_artifact_object(server):
         used = run.use_artifact(model)
         with pytest.raises(ValueError, match="not logged yet"):
             run.use_artifact(wandb.Artifact("draft", "model"))
+        with pytest.raises(LineageError, match="is a 'model', not a 'dataset'"):
+            run.use_artifact(model, type="dataset")
     assert used.id == model.id
     assert [a.name for a in run.used_artifacts()] == ["zoo-ylbchv20:v0"]
+
+
+def test_it_downloads_files_whose_names_need_quoting(server, tmp_path):
+    names = ["what?.txt", "#1.txt", "100%.txt", "with space/a b.txt", "%41.txt"]
+    with wandb.init(entity="acme", project="zoo") as run:
+        artifact = log(run, **{name: f"contents of {name}" for name in names})
+    root = artifact.download(str(tmp_path / "out"))
+    for name in names:
+        assert (tmp_path / "out" / name).read_text() == f"contents of {name}"
+    assert root == str(tmp_path / "out")
+
+
+def test_it_keeps_each_new_file_apart(server, tmp_path):
+    artifact = wandb.Artifact("zoo-notes", "dataset")
+    for name, text in [("a.txt", "first"), ("a.txt", "second"), ("b.txt", "bee")]:
+        with artifact.new_file(name) as stream:
+            stream.write(text)
+    with wandb.init(entity="acme", project="zoo") as run:
+        run.log_artifact(artifact)
+    artifact.download(str(tmp_path / "out"))
+    assert (tmp_path / "out" / "a.txt").read_text() == "second"
+    assert (tmp_path / "out" / "b.txt").read_text() == "bee"
+
+
+@pytest.mark.parametrize("name", ["../escape", "a/../../x", "/etc/passwd", "C:\\x", "\\x"])
+def test_it_refuses_names_that_escape_the_artifact_before_sending(tmp_path, name):
+    (tmp_path / "x.txt").write_text("x")
+    artifact = wandb.Artifact("zoo-files", "dataset")
+    with pytest.raises(ValueError, match=re.escape(f"File path {name!r} must stay")):
+        artifact.add_file(str(tmp_path / "x.txt"), name=name)
+    with pytest.raises(ValueError, match="must stay inside the artifact"):
+        artifact.add_dir(str(tmp_path), name=name)
+    with pytest.raises(ValueError, match="must stay inside the artifact"):
+        with artifact.new_file(name) as stream:
+            stream.write("x")
+    with pytest.raises(ValueError, match="Invalid file path ''"):
+        artifact.new_file("").__enter__()
+    assert artifact.file_count == 0
+
+
+def test_it_normalises_names_as_the_server_does(tmp_path):
+    (tmp_path / "x.txt").write_text("x")
+    artifact = wandb.Artifact("zoo-files", "dataset")
+    assert artifact.add_file(str(tmp_path / "x.txt"), name="./data//x.txt") == "data/x.txt"

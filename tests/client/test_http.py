@@ -1,6 +1,7 @@
-"""Answers no Lineage Registry would give (a proxy's page) still reach
+"""Answers no Lineage Registry would give (a proxy's page, a cut-off download) still reach
 the user as LineageError with a clear message, never as requests' own exceptions."""
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -54,3 +55,21 @@ def test_it_says_what_a_proxy_error_page_says(proxy):
     proxy["/api/v1/viewer"] = (502, "text/html", b"<html>Bad Gateway</html>", None)
     with pytest.raises(LineageError, match="The server answered 502 Bad Gateway"):
         wandb.login()
+
+
+def test_it_says_when_a_download_breaks_off(proxy, tmp_path):
+    entry = {"sha256": "0" * 64, "md5": "", "size": 1000}
+    manifest = json.dumps({"manifest": {"a.bin": entry}}).encode()
+    proxy["/api/v1/versions/7"] = (200, "application/json", manifest, None)
+    proxy["/api/v1/versions/7/files/a.bin"] = (200, "application/octet-stream", b"x" * 10, 1000)
+    data = {
+        "id": 7,
+        "name": "zoo-model:v0",
+        "sequence": "zoo-model",
+        "type": "model",
+        "description": "",
+        "metadata": {},
+    }
+    artifact = wandb.Artifact._from_server(data, _http.session())
+    with pytest.raises(LineageError, match="download of .*/a.bin broke off"):
+        artifact.download(str(tmp_path / "out"))
