@@ -421,9 +421,7 @@ def add_alias(request, pk: int, data: AliasIn):
 @files.delete("/versions/{int:pk}/aliases/{alias}", response=VersionOut, summary="Remove an alias")
 def remove_alias(request, pk: int, alias: str):
     version = _version(pk)
-    if alias not in version.aliases():
-        raise NotFound(f"{version.name} has no alias {alias!r}.")
-    version.sequence.remove_alias(alias, request.user)
+    version.sequence.remove_alias(alias, request.user, version)
     return VersionOut.of(version)
 
 
@@ -505,9 +503,7 @@ def remove_link_alias(request, pk: int, registry: str, collection: str, alias: s
     registry = _registry_for_change(registry, request.user, [alias])
     target = _collection(registry, collection)
     membership = target.membership_of(version)
-    if not membership.aliases.filter(name=alias).exists():
-        raise NotFound(f"{version.name} has no alias {alias!r} in {target}.")
-    target.remove_alias(alias, request.user)
+    target.remove_alias(alias, request.user, version)
     return _link_out(membership)
 
 

@@ -406,13 +406,16 @@ class ArtifactCollection(models.Model):
             locked = self._lock()
             return locked._move_alias(locked.membership_of(version), name, user)
 
-    def remove_alias(self, name, user=None):
+    def remove_alias(self, name, user=None, version=None):
+        """Remove alias `name`; with `version`, only while it still names that version
+        (checked under the lock, so a concurrent move is never undone by mistake)."""
         validate_alias(name)
         with transaction.atomic():
             locked = self._lock()
             alias = locked.aliases.filter(name=name).select_related("membership").first()
-            if alias is None:
-                raise NotFound(f"{self} has no alias {name!r}.")
+            if alias is None or (version and alias.membership.version_id != version.pk):
+                whose = f" on {version}" if version else ""
+                raise NotFound(f"{self} has no alias {name!r}{whose}.")
             alias.delete()
             locked._audit(AuditEvent.Action.ALIAS_REMOVED, alias.membership, user, name)
 
@@ -681,6 +684,24 @@ class ArtifactVersion(models.Model):
     def collections_visible_to(self, user):
         """The collections above, less those in registries `user` may not see."""
         return self.collections().filter(registry__in=Registry.objects.visible_to(user))
+
+    def registry_links_visible_to(self, user):
+        """This version's collection versions in registries `user` may see, each with its
+        collection, registry, aliases and `url` loaded: two queries however many there are."""
+        links = list(
+            Membership.objects.filter(
+                version=self,
+                collection__kind=ArtifactCollection.Kind.PORTFOLIO,
+                collection__registry__in=Registry.objects.visible_to(user),
+            )
+            .select_related("collection__registry")
+            .prefetch_related("aliases")
+            .order_by("collection__registry__name", "collection__name")
+        )
+        for link in links:
+            args = [link.collection.registry.name, link.collection.name, f"v{link.index}"]
+            link.url = reverse("registry-collection-version", args=args)
+        return links
 
 
 class Membership(models.Model):

@@ -66,3 +66,15 @@ def test_it_finds_versions_by_alias_and_number(log):
     assert sequence.version_by_alias("latest") == second
     with pytest.raises(NotFound, match="no version 'v7'"):
         sequence.version_by_alias("v7")
+
+
+def test_it_removes_an_alias_only_while_it_names_the_version_given(log):
+    first, _ = log("ds", {"a.txt": "one"})
+    second, _ = log("ds", {"a.txt": "two"})
+    sequence = first.sequence
+    sequence.add_alias(second, "best")
+    with pytest.raises(NotFound, match="has no alias 'best' on ds:v0"):
+        sequence.remove_alias("best", version=first)
+    assert second.aliases() == ["best", "latest"]
+    sequence.remove_alias("best", version=second)
+    assert second.aliases() == ["latest"]
