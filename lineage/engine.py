@@ -567,10 +567,11 @@ def filter_choices():
     return list(types), list(jobs.distinct())
 
 
-def impact(version_pk):
+def impact(version_pk, registries=None):
     """What depends on a version: downstream runs, model versions and registry
-    collections, within MAX_HOPS hops. Every artifact preview asks, so the walk stops
-    at a few times the node bound and says `bounded` ("at least") past it."""
+    collections (of `registries` when given: those the viewer may see), within MAX_HOPS
+    hops. Every artifact preview asks, so the walk stops at a few times the node bound
+    and says `bounded` ("at least") past it."""
     graph = Graph(("artifact", version_pk), raw_limit=settings.LINEAGE_MAX_NODES * 5)
     graph.walk(MAX_HOPS, upstream=False)
     graph.load_sequences()
@@ -578,6 +579,8 @@ def impact(version_pk):
     linked = Membership.objects.filter(
         version_id__in=_pk_subquery([version_pk, *versions]), collection__kind="portfolio"
     )
+    if registries is not None:
+        linked = linked.filter(collection__registry__in=registries)
     return {
         "runs": sum(1 for kind, _ in graph.levels if kind == "run"),
         "models": sum(1 for pk in versions if graph.type_of(("artifact", pk)) == "model"),

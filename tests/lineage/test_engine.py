@@ -330,3 +330,22 @@ def test_it_recognises_generated_kinds_without_the_flag(g):
     code = g.art("source-train.py", "code", run=run)
     ArtifactVersion.objects.filter(pk=code.pk).update(generated=False)
     assert show(data) == {"data:v0": 0, "train": 1}
+
+
+def test_it_counts_only_the_collections_of_the_registries_given(g):
+    from lineage.engine import impact
+    from registry.models import Collection, Registry
+
+    data = g.art("data")
+    model = g.art("model", "model", run=g.run("train", "train", uses=[data]))
+    public = Registry.create("public", ["model"])
+    secret = Registry.create("secret", ["model"], visibility=Registry.Visibility.RESTRICTED)
+    Collection.link(public, "shown", model)
+    Collection.link(secret, "hidden", model)
+    assert impact(data.pk)["collections"] == 2
+    assert impact(data.pk, Registry.objects.filter(name="public")) == {
+        "runs": 1,
+        "models": 1,
+        "collections": 1,
+        "bounded": False,
+    }
