@@ -2,12 +2,19 @@ from django import forms
 
 from .engine import MAX_HOPS, View, filter_choices
 
+# The page explains how to choose several values in the element with this id.
+MULTI = {"aria-describedby": "custom-multi-hint", "size": 4}
+
 
 class ViewForm(forms.Form):
     """The Custom view, bound from the page's query string: the URL is the view."""
 
-    artifact_types = forms.MultipleChoiceField(label="Filter by artifact type", required=False)
-    job_types = forms.MultipleChoiceField(label="Filter by run job type", required=False)
+    artifact_types = forms.MultipleChoiceField(
+        label="Filter by artifact type", required=False, widget=forms.SelectMultiple(MULTI)
+    )
+    job_types = forms.MultipleChoiceField(
+        label="Filter by run job type", required=False, widget=forms.SelectMultiple(MULTI)
+    )
     extended = forms.BooleanField(label="Include extended lineage", required=False)
     generated = forms.BooleanField(label="Include generated artifacts", required=False)
     expand_clusters = forms.BooleanField(label="Expand clusters", required=False)

@@ -1,10 +1,10 @@
 // The Lineage tab: draws GET /api/v1/lineage with Cytoscape.js + dagre, left to right.
 //
 // window.lineageGraph is the Cytoscape instance; each node's data() is the node as the
-// lineage API returns it (plus _text, _width, _height for drawing). window.lineageGraphReady
-// is true once a view is laid out and drawn (false while a new view loads); the
-// "lineage:ready" event fires on document then; window.lineageTimings holds the last
-// view's fetch and draw times in ms.
+// lineage API returns it (plus _text, _width, _height and, for clusters, _stack for
+// drawing). window.lineageGraphReady is true once a view is laid out and drawn (false while
+// a new view loads); the "lineage:ready" event fires on document then; window.lineageTimings
+// holds the last view's fetch and draw times in ms.
 // The whole view (Custom form, re-centred node, extracted and hidden nodes) lives in the
 // page URL, so a link reproduces it. User text only reaches the page as textContent or as
 // canvas labels, never as HTML.
@@ -13,16 +13,26 @@ const root = document.getElementById("lineage-graph");
 const $ = (id) => document.getElementById(id);
 const form = $("lineage-custom");
 const panel = $("lineage-panel");
+const panelHint = panel.firstElementChild.cloneNode(true);
 const eye = $("lineage-eye");
 const VIEW_KEYS = ["upstream", "downstream", "artifact_types", "job_types", "extended",
   "generated", "expand_clusters"];
+const COLORS = {
+  run: { fill: "#e3f6e8", line: "#2da44e" },
+  artifact: { fill: "#e7f0fe", line: "#1a73e8" },
+};
+const FONT = 15;
+const STACK = 6;  // how far each card of a cluster's stack peeks out, in px
+const READABLE_ZOOM = 0.75;  // below this (15px text under 11px), a small graph is too small to read
 
 const params = new URLSearchParams(location.search);
 const state = {
   node: params.get("node") || root.dataset.node,
   hidden: new Set(splitList(params.get("hidden"))),
   extract: new Set(splitList(params.get("extract"))),
+  labels: new Map(),  // node id -> label, for hidden nodes no longer in the view
   answer: null,
+  request: null,  // the AbortController of the view being fetched
 };
 
 function splitList(text) {
@@ -32,33 +42,60 @@ function splitList(text) {
 const style = [
   { selector: "node", style: {
     shape: "round-rectangle", width: "data(_width)", height: "data(_height)", label: "data(_text)",
-    "text-wrap": "wrap", "text-valign": "center", "text-halign": "center", "font-size": 13,
-    "border-width": 2, color: "#1f2328" } },
-  { selector: "node[kind = 'run']", style: { "background-color": "#e3f6e8", "border-color": "#2da44e" } },
-  { selector: "node[kind = 'artifact']", style: { "background-color": "#e7f0fe", "border-color": "#1a73e8" } },
+    "text-wrap": "wrap", "text-max-width": 320, "text-valign": "center", "text-halign": "center",
+    "font-size": FONT, "line-height": 1.3, "border-width": 2, color: "#1f2328",
+    "overlay-opacity": 0 } },
+  { selector: "node[kind = 'run']", style: {
+    "background-color": COLORS.run.fill, "border-color": COLORS.run.line } },
+  { selector: "node[kind = 'artifact']", style: {
+    "background-color": COLORS.artifact.fill, "border-color": COLORS.artifact.line } },
+  // A cluster is a stack of three cards, drawn as one SVG; the label sits on the front card.
   { selector: "node[kind = 'cluster']", style: {
-    "background-color": (n) => n.data("clusterKind") === "run" ? "#e3f6e8" : "#e7f0fe",
-    "border-color": (n) => n.data("clusterKind") === "run" ? "#2da44e" : "#1a73e8",
-    "border-style": "double", "border-width": 6, "font-weight": "bold",
-    "underlay-color": "#8c959f", "underlay-padding": 5, "underlay-opacity": 0.25,
-    "underlay-shape": "round-rectangle" } },
+    "background-opacity": 0, "border-width": 0, "background-image": "data(_stack)",
+    "background-fit": "none", "background-width": "100%", "background-height": "100%",
+    "background-clip": "none", "font-weight": "bold",
+    "text-margin-x": -STACK, "text-margin-y": STACK } },
   { selector: "node[?base]", style: { "border-color": "#d97706", "border-width": 4, "font-weight": "bold" } },
-  { selector: "node:selected", style: { "overlay-color": "#d97706", "overlay-opacity": 0.15 } },
+  { selector: "node:selected", style: {
+    "outline-width": 3, "outline-color": "#1f2328", "outline-offset": 3, "outline-opacity": 0.9 } },
   { selector: "edge", style: {
     width: 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle",
-    "line-color": "#8c959f", "target-arrow-color": "#8c959f" } },
+    "line-color": "#8c959f", "target-arrow-color": "#8c959f", "overlay-opacity": 0 } },
   { selector: "edge[kind = 'path']", style: { "line-style": "dashed" } },
   { selector: ".hidden", style: { display: "none" } },
 ];
 
+// The three cards of a cluster, back to front; only colours and numbers, never user text.
+function stackImage(kind, width, height) {
+  const { fill, line } = COLORS[kind] || COLORS.artifact;
+  const card = (offset) => `<rect x="${STACK * (2 - offset) + 1}" y="${STACK * offset + 1}" ` +
+    `width="${width - 2 * STACK - 2}" height="${height - 2 * STACK - 2}" rx="7" ` +
+    `fill="${fill}" stroke="${line}" stroke-width="2"/>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
+    `${card(0)}${card(1)}${card(2)}</svg>`;
+  return `data:image/svg+xml;utf8,${encodeURIComponent(svg)}`;
+}
+
+// Label widths measured in Cytoscape's own font, so nodes fit their labels tightly.
+const ruler = document.createElement("canvas").getContext("2d");
+ruler.font = `bold ${FONT}px "Helvetica Neue", Helvetica, sans-serif`;
+
 // Drawing attributes computed once per node: style functions would run on every render.
 function decorate(nodes) {
   return nodes.map(({ data }) => {
-    const artifact = data.kind === "artifact";
-    return { data: { ...data,
-      _text: artifact ? `${data.type}\n${data.label}` : data.label,
-      _width: Math.max(100, Math.min(280, data.label.length * 7.5 + 30)),
-      _height: artifact ? 46 : 36 } };
+    const kind = data.kind === "cluster" ? data.clusterKind : data.kind;
+    const above = data.kind === "cluster" && kind === "run" ? data.jobType : data.type;
+    const text = kind === "artifact" || above ? `${above}\n${data.label}` : data.label;
+    const longest = Math.max(...text.split("\n").map((line) => ruler.measureText(line).width));
+    let width = Math.max(96, Math.min(320, longest + 24));
+    let height = text.includes("\n") ? 52 : 38;
+    const extra = {};
+    if (data.kind === "cluster") {
+      width += 2 * STACK;
+      height += 2 * STACK;
+      extra._stack = stackImage(kind, Math.round(width), height);
+    }
+    return { data: { ...data, ...extra, _text: text, _width: Math.round(width), _height: height } };
   });
 }
 
@@ -100,34 +137,56 @@ function saveUrl(push) {
 
 // ---- drawing ----
 
-async function load() {
+// Fetch and draw the view. A newer load() cancels an older one still in flight, so two
+// quick Applies never draw the older view last. `select` is a node to preview once drawn.
+async function load(select = null) {
+  state.request?.abort();
+  const request = new AbortController();
+  state.request = request;
   window.lineageGraphReady = false;
+  eye.hidden = true;
   setStatus("Loading…");
   const started = performance.now();
-  const response = await fetch(apiUrl(), { headers: { Accept: "application/json" } });
-  const answer = await response.json();
-  if (!response.ok) {
-    setStatus(answer.detail || "The lineage could not be loaded.");
+  let response;
+  let answer = null;
+  try {
+    response = await fetch(apiUrl(), { headers: { Accept: "application/json" }, signal: request.signal });
+    answer = await response.json().catch(() => null);
+  } catch (error) {
+    if (request.signal.aborted) return;
+    setStatus("The lineage could not be loaded: the server did not answer. Try again.");
+    return;
+  }
+  if (request.signal.aborted) return;
+  if (!response.ok || !answer?.elements) {
+    const detail = typeof answer?.detail === "string" ? answer.detail : null;
+    setStatus(detail || `The lineage could not be loaded (error ${response.status}). Try again.`);
     return;
   }
   state.answer = answer;
   window.lineageTimings = { fetch: performance.now() - started };
-  draw(answer);
+  draw(answer, select);
 }
 
-function draw(answer) {
+function draw(answer, select) {
   cy.startBatch();
   cy.elements().remove();
   const drawStarted = performance.now();
   cy.add({ nodes: decorate(answer.elements.nodes), edges: answer.elements.edges });
-  cy.nodes().forEach((n) => { if (state.hidden.has(n.id())) n.addClass("hidden"); });
+  cy.nodes().forEach((n) => {
+    state.labels.set(n.id(), n.data("label"));
+    if (state.hidden.has(n.id())) n.addClass("hidden");
+  });
   cy.endBatch();
   const layout = cy.layout({
-    name: "dagre", rankDir: "LR", nodeSep: 24, rankSep: 56, animate: false, fit: true, padding: 30,
+    name: "dagre", rankDir: "LR", nodeSep: 20, rankSep: 36, animate: false, fit: true, padding: 20,
   });
   layout.one("layoutstop", () => {
-    if (cy.zoom() > 1.6) { cy.zoom(1.6); cy.center(); }  // small graphs: readable, not huge
+    readableZoom();
     renderLists();
+    const chosen = select && cy.getElementById(select);
+    if (chosen?.nonempty()) selectNode(chosen);
+    else resetPanel();
     const count = answer.elements.nodes.length;
     setStatus(`${count} node${count === 1 ? "" : "s"}${answer.truncated ? " (truncated: narrow the view)" : ""}`);
     requestAnimationFrame(() => {
@@ -139,12 +198,25 @@ function draw(answer) {
   layout.run();
 }
 
+// Fit shows everything; a small graph must also be readable, a tiny one not huge.
+function readableZoom() {
+  const zoom = cy.zoom();
+  if (zoom > 1.3) cy.zoom(1.3);
+  else if (zoom < READABLE_ZOOM && cy.nodes().length <= 12) cy.zoom(READABLE_ZOOM);
+  else return;
+  cy.center();
+}
+
 function setStatus(text) {
   $("lineage-status").textContent = text;
 }
 
-function labelOf(node) {
-  return node.data("label");
+function resetPanel() {
+  panel.replaceChildren(panelHint.cloneNode(true));
+}
+
+function labelOf(id) {
+  return state.labels.get(id) || id;
 }
 
 function button(text, onClick, attrs = {}) {
@@ -156,35 +228,55 @@ function button(text, onClick, attrs = {}) {
   return el;
 }
 
+function item(...children) {
+  const li = document.createElement("li");
+  li.append(...children);
+  return li;
+}
+
+function note(text) {
+  const span = document.createElement("span");
+  span.className = "muted";
+  span.textContent = text;
+  return span;
+}
+
+// The list view (every node, keyboard-friendly, with Hide/Show) and the Hidden list.
 function renderLists() {
   const list = $("lineage-list");
   list.replaceChildren();
   cy.nodes().sort((a, b) => a.data("level") - b.data("level")).forEach((node) => {
-    const item = document.createElement("li");
+    const label = node.data("label");
+    const hidden = state.hidden.has(node.id());
     const kind = node.data("kind") === "artifact" ? node.data("type") : node.data("kind");
-    item.append(button(`${labelOf(node)} (${kind}, level ${node.data("level")})`, () => select(node)));
-    list.append(item);
+    const li = item(
+      button(`${label} (${kind}, level ${node.data("level")}${hidden ? ", hidden" : ""})`, () => selectNode(node)),
+      hidden ? button("Show", () => showNode(node.id()), { "aria-label": `Show ${label}` })
+        : button("Hide", () => hideNode(node), { "aria-label": `Hide ${label}` }),
+    );
+    li.classList.toggle("is-hidden", hidden);
+    list.append(li);
   });
   const hiddenList = $("lineage-hidden-list");
   hiddenList.replaceChildren();
   for (const id of state.hidden) {
-    const node = cy.getElementById(id);
-    const label = node.nonempty() ? labelOf(node) : id;
-    const item = document.createElement("li");
-    item.append(button(`Show ${label}`, () => showNode(id), { "aria-label": `Show ${label}` }));
-    hiddenList.append(item);
+    const label = labelOf(id);
+    const inView = cy.getElementById(id).nonempty();
+    hiddenList.append(item(
+      button(`Show ${label}`, () => showNode(id), { "aria-label": `Show ${label}` }),
+      ...(inView ? [] : [note("not in this view")]),
+    ));
   }
   if (!state.hidden.size) {
-    const empty = document.createElement("li");
+    const empty = item("No hidden nodes.");
     empty.className = "muted empty";
-    empty.textContent = "No hidden nodes.";
     hiddenList.append(empty);
   }
 }
 
 // ---- panel: previews (server-rendered partials via htmx) and clusters ----
 
-function select(node) {
+function selectNode(node) {
   cy.$(":selected").unselect();
   node.select();
   if (node.data("kind") === "cluster") showCluster(node);
@@ -194,6 +286,17 @@ function select(node) {
 function preview(id, target) {
   const url = root.dataset.preview.replace("NODE", encodeURIComponent(id));
   return htmx.ajax("GET", url, { target, swap: "innerHTML" });
+}
+
+// A member's preview goes below the member list: scroll the panel (not the page) up to
+// it, under the cluster's title and search box, which stay in place.
+async function previewMember(trigger) {
+  for (const li of panel.querySelectorAll(".cluster-members li")) li.removeAttribute("aria-current");
+  trigger.closest("li").setAttribute("aria-current", "true");
+  const target = $("cluster-preview");
+  await preview(trigger.dataset.preview, target);
+  const head = panel.querySelector(".cluster-head")?.getBoundingClientRect().bottom;
+  panel.scrollTo({ top: panel.scrollTop + target.getBoundingClientRect().top - head - 8 });
 }
 
 function showCluster(node) {
@@ -206,7 +309,7 @@ function showCluster(node) {
 function extract(id) {
   state.extract.add(id);
   saveUrl(true);
-  load();
+  load(id);
 }
 
 function recenter(id) {
@@ -214,10 +317,10 @@ function recenter(id) {
   state.extract.clear();
   state.hidden.clear();
   saveUrl(true);
-  load();
+  load(id);
 }
 
-// ---- hiding with the eye button ----
+// ---- hiding, with the eye button or the list view ----
 
 let eyeTarget = null;
 let eyeTimer = null;
@@ -225,11 +328,11 @@ let eyeTimer = null;
 function showEye(node) {
   clearTimeout(eyeTimer);
   eyeTarget = node;
-  const box = node.renderedBoundingBox();
-  eye.style.left = `${box.x2 - 8}px`;
-  eye.style.top = `${box.y1 - 14}px`;
-  eye.setAttribute("aria-label", `Hide ${labelOf(node)}`);
-  eye.title = `Hide ${labelOf(node)}`;
+  const box = node.renderedBoundingBox({ includeLabels: false, includeOutlines: false });
+  eye.style.left = `${box.x2 - 10}px`;
+  eye.style.top = `${box.y1 - 16}px`;
+  eye.setAttribute("aria-label", `Hide ${node.data("label")}`);
+  eye.title = `Hide ${node.data("label")}`;
   eye.hidden = false;
 }
 
@@ -241,7 +344,7 @@ function hideEyeSoon() {
 }
 
 function hideNode(node) {
-  node.addClass("hidden");
+  node.addClass("hidden").unselect();
   state.hidden.add(node.id());
   eye.hidden = true;
   saveUrl(false);
@@ -272,7 +375,7 @@ function exportJson() {
 
 // ---- wiring ----
 
-cy.on("tap", "node", (event) => select(event.target));
+cy.on("tap", "node", (event) => selectNode(event.target));
 cy.on("mouseover", "node", (event) => showEye(event.target));
 cy.on("mouseout", "node", hideEyeSoon);
 cy.on("pan zoom drag", () => { eye.hidden = true; });
@@ -283,7 +386,7 @@ panel.addEventListener("click", (event) => {
   const target = event.target.closest("[data-recenter], [data-preview], [data-extract]");
   if (!target) return;
   if (target.dataset.recenter) recenter(target.dataset.recenter);
-  else if (target.dataset.preview) preview(target.dataset.preview, $("cluster-preview"));
+  else if (target.dataset.preview) previewMember(target);
   else extract(target.dataset.extract);
 });
 $("lineage-fit").addEventListener("click", () => cy.fit(cy.elements(":visible"), 24));
@@ -300,5 +403,8 @@ form.addEventListener("submit", (event) => {
   load();
 });
 window.addEventListener("popstate", () => location.reload());
+// Cytoscape caches where its canvas is on the page; when content above it grows or shrinks
+// (the Custom form, Action History) clicks would land beside the nodes without this.
+new ResizeObserver(() => cy.resize()).observe(document.body);
 
 load();

@@ -4,7 +4,7 @@ import json
 import re
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Error, expect
 
 from registry.models import ArtifactSequence, Run
 
@@ -61,10 +61,15 @@ def test_it_recentres_on_a_node(page):
     assert "node=artifact" in page.url
 
 
+def eye(page, label):
+    """The eye button that hovering a node shows over the canvas."""
+    return page.locator(".lineage-stage").get_by_role("button", name=f"Hide {label}")
+
+
 def test_it_hides_a_node_with_the_eye_and_shows_it_again(page):
     open_model_lineage(page)
     hover_node(page, "northern-lake-21")
-    page.get_by_role("button", name="Hide northern-lake-21").click()
+    eye(page, "northern-lake-21").click()
     wait_for_labels(page, gone=["northern-lake-21"])
     hidden_id = node_id(page, "northern-lake-21")
     expect(page).to_have_url(re.compile("hidden=" + re.escape(hidden_id.replace(":", "%3A"))))
@@ -77,12 +82,52 @@ def test_it_hides_a_node_with_the_eye_and_shows_it_again(page):
 def test_it_keeps_hidden_nodes_in_the_url(page):
     open_model_lineage(page)
     hover_node(page, "northern-lake-21")
-    page.get_by_role("button", name="Hide northern-lake-21").click()
+    eye(page, "northern-lake-21").click()
     expect(page).to_have_url(re.compile("hidden="))
     page.reload()
     wait_for_graph(page)
     assert "northern-lake-21" not in graph_labels(page)
-    expect(page.get_by_role("button", name="Show northern-lake-21")).to_be_visible()
+    hidden = page.get_by_role("region", name="Hidden")
+    expect(hidden.get_by_role("button", name="Show northern-lake-21")).to_be_visible()
+    expect(hidden.get_by_text("not in this view")).to_have_count(0)
+
+
+def test_it_hides_and_shows_from_the_list_view_with_the_keyboard(page):
+    open_model_lineage(page)
+    nodes = page.get_by_role("list", name="Nodes of the graph")
+    nodes.get_by_role("button", name="Hide northern-lake-21").focus()
+    page.keyboard.press("Enter")
+    wait_for_labels(page, gone=["northern-lake-21"])
+    expect(
+        nodes.get_by_role("button", name="northern-lake-21 (run, level 1, hidden)")
+    ).to_have_count(1)
+    hidden = page.get_by_role("region", name="Hidden")
+    expect(hidden.get_by_role("button", name="Show northern-lake-21")).to_be_visible()
+    nodes.get_by_role("button", name="Show northern-lake-21").focus()
+    page.keyboard.press("Enter")
+    wait_for_labels(page, shown=["northern-lake-21"])
+    expect(hidden).to_contain_text("No hidden nodes.")
+
+
+def test_it_says_when_a_hidden_node_is_not_in_the_view_and_clears_the_panel(page):
+    open_model_lineage(page)
+    hidden = page.get_by_role("region", name="Hidden")
+    page.get_by_role("list", name="Nodes of the graph").get_by_role(
+        "button", name="Hide northern-lake-21"
+    ).click()
+    click_node(page, "rural-feather-20")
+    panel = page.locator("#lineage-panel")
+    expect(panel.get_by_role("heading", name="rural-feather-20")).to_be_visible()
+    page.get_by_role("button", name="Custom").click()
+    page.get_by_label("Downstream hops").fill("0")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function("window.lineageGraphReady && window.lineageGraph.nodes().length === 4")
+    expect(panel).to_contain_text("Click a node to see its details.")  # not the old preview
+    expect(hidden.get_by_role("listitem")).to_contain_text("not in this view")
+    expect(page).to_have_url(re.compile("hidden="))  # kept: a wider view hides it again
+    hidden.get_by_role("button", name="Show northern-lake-21").click()
+    expect(hidden).to_contain_text("No hidden nodes.")
+    expect(page).not_to_have_url(re.compile("hidden="))
 
 
 def test_it_searches_a_cluster_and_extracts_a_member(page):
@@ -95,10 +140,21 @@ def test_it_searches_a_cluster_and_extracts_a_member(page):
     expect(members).to_have_count(4)
     panel.get_by_label("Search cluster").fill("misty-river-6")
     expect(members).to_have_count(1)
-    panel.get_by_role("button", name="Preview misty-river-6").click()
-    expect(panel.get_by_role("heading", name="misty-river-6")).to_be_visible()
+    panel.get_by_label("Search cluster").fill("")
+    expect(members).to_have_count(5)
+    panel.get_by_role("button", name="Preview brisk-leaf-10").click()
+    # the preview is scrolled into the panel's view, not left below its fold
+    expect(panel.get_by_role("heading", name="brisk-leaf-10")).to_be_in_viewport()
+    expect(panel.get_by_role("link", name="Open run page")).to_be_in_viewport()
+    expect(panel.get_by_label("Search cluster")).to_be_in_viewport()  # still at hand
+    panel.get_by_label("Search cluster").fill("misty-river-6")
+    expect(members).to_have_count(1)
     panel.get_by_role("button", name="Extract misty-river-6").click()
     page.wait_for_function(READY_WITH % "misty-river-6")
+    # the panel follows the extracted node instead of showing a cluster that is gone
+    expect(panel.get_by_role("heading", name="misty-river-6")).to_be_visible()
+    selected = page.evaluate("window.lineageGraph.$(':selected').map(n => n.data('label'))")
+    assert selected == ["misty-river-6"]
     labels = graph_labels(page)
     assert "misty-river-6" in labels and "5 runs" not in labels  # four left: no cluster
     edges = page.evaluate(
@@ -220,3 +276,104 @@ def test_it_shows_user_text_as_text_never_as_code(page, live_server):
     expect(page.get_by_role("link", name="<img src=x onerror=alert(1)>")).to_be_visible()
     assert page.locator("img").count() == 0
     # the fixture fails the test if any alert() ran
+
+
+def test_it_draws_readable_labels_stacked_clusters_and_an_outlined_selection(page):
+    open_model_lineage(page)
+    graph = page.evaluate(
+        """(() => {
+            const cy = window.lineageGraph;
+            const cluster = cy.$('[kind = "cluster"]');
+            return {
+                font: cy.zoom() * parseFloat(cy.nodes().first().style('font-size')),
+                stack: cluster.style('background-image'),
+                fill: cluster.style('background-opacity'),
+                text: cluster.data('_text'),
+            };
+        })()"""
+    )
+    assert graph["font"] >= 11  # px on screen at fit, for the 6-node reference graph
+    assert graph["stack"].startswith("data:image/svg+xml")  # three cards drawn as one image
+    assert graph["fill"] == "0" and graph["text"] == "preprocess\n5 runs"
+    before = page.evaluate(
+        "window.lineageGraph.$('[label = \"rural-feather-20\"]').renderedStyle('background-color')"
+    )
+    click_node(page, "rural-feather-20")
+    after = page.evaluate(
+        """(() => {
+            const node = window.lineageGraph.$('[label = "rural-feather-20"]');
+            return [node.selected(), node.renderedStyle('background-color'),
+                    node.style('overlay-opacity'), node.style('outline-width')];
+        })()"""
+    )
+    assert after[0] is True
+    assert after[1] == before == "rgb(227,246,232)"  # still the run's green, not tinted
+    assert after[2] == "0" and after[3] == "3px"
+
+
+def test_it_reports_a_failed_load_instead_of_loading_for_ever(page):
+    open_model_lineage(page)
+    page.route(
+        "**/api/v1/lineage?*",
+        lambda route: route.fulfill(status=502, content_type="text/html", body="<h1>Bad</h1>"),
+    )
+    page.get_by_role("button", name="Custom").click()
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("#lineage-status")).to_have_text(
+        "The lineage could not be loaded (error 502). Try again."
+    )
+
+
+def test_it_never_draws_an_older_view_over_a_newer_one(page):
+    open_model_lineage(page)
+    held = []
+
+    def hold_the_first(route):
+        if "upstream=1" in route.request.url and not held:
+            held.append(route)  # answered only after the second view is drawn
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/lineage?*", hold_the_first)
+    page.get_by_role("button", name="Custom").click()
+    page.get_by_label("Upstream hops").fill("1")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function("window.lineageGraphReady === false")
+    while not held:
+        page.wait_for_timeout(50)
+    page.get_by_label("Upstream hops").fill("3")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function(READY_WITH % "5 runs")
+    try:
+        held[0].continue_()
+    except Error:
+        pass  # the page has cancelled that request: what we want
+    page.wait_for_timeout(500)
+    assert "5 runs" in graph_labels(page)  # the older, 1-hop view was not drawn over it
+    expect(page.locator("#lineage-status")).to_have_text("6 nodes")
+
+
+def test_it_shows_hostile_names_as_text_in_cluster_panels_and_the_hidden_list(page):
+    """The page fixture fails the test if any alert() (any dialog) opens."""
+    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    evil = "<img src=x onerror=alert(1)>"
+    project = model.sequence.project
+    for suffix in ("", " 2", " 3", " 4", " 5"):  # with northern-lake-21: six eval runs
+        Run.objects.create(project=project, name=evil + suffix, job_type="eval").use_version(model)
+    open_model_lineage(page)
+    click_node(page, "6 runs")
+    panel = page.locator("#lineage-panel")
+    expect(panel.get_by_text(evil, exact=True)).to_be_visible()
+    panel.get_by_label("Search cluster").fill("onerror")
+    expect(panel.locator(".cluster-members li:visible")).to_have_count(5)
+    panel.get_by_role("button", name=f"Preview {evil}", exact=True).click()
+    expect(panel.get_by_role("heading", name=evil, exact=True)).to_be_visible()
+    panel.get_by_role("button", name=f"Extract {evil}", exact=True).click()
+    page.wait_for_function(READY_WITH % evil.replace("'", "\\'"))
+    page.get_by_role("list", name="Nodes of the graph").get_by_role(
+        "button", name=f"Hide {evil}", exact=True
+    ).click()
+    hidden = page.get_by_role("region", name="Hidden")
+    expect(hidden.get_by_role("button", name=f"Show {evil}", exact=True)).to_be_visible()
+    expect(hidden).to_contain_text(evil)
+    assert page.locator("#lineage-graph img").count() == 0
