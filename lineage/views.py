@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from registry.errors import DomainError, InvalidName
-from registry.models import ArtifactVersion, Run
+from registry.models import ArtifactVersion, Registry, Run
 
 from .api import ViewQuery
 from .engine import cluster_members, impact, parse_node_id
@@ -30,8 +30,9 @@ def preview(request, node_id):
     if kind == "run":
         context = {"run": node, "inputs": node.inputs(), "outputs": node.outputs()}
         return render(request, "lineage/partials/_run_preview.html", context)
-    collections = node.collections_visible_to(request.user)
-    context = {"version": node, "impact": impact(node.pk), "collections": collections}
+    links = node.registry_links_visible_to(request.user)
+    counts = impact(node.pk, Registry.objects.visible_to(request.user))
+    context = {"version": node, "impact": counts, "links": links}
     return render(request, "lineage/partials/_artifact_preview.html", context)
 
 

@@ -113,7 +113,7 @@ def collection(request, registry, collection, version=None):
         "current": current,
         "version": current.version if current else None,
         "node_id": f"artifact:{current.version_id}" if current else None,
-        "collections": current.version.collections_visible_to(request.user) if current else [],
+        "links": current.version.registry_links_visible_to(request.user) if current else [],
         "tab": _tab(request),
     }
     return render(request, "registry/collection.html", context)
@@ -202,7 +202,7 @@ def version(request, entity, project, type, name, version):
         "project": sequence.project,
         "version": version,
         "node_id": f"artifact:{version.pk}",
-        "collections": version.collections_visible_to(request.user),
+        "links": version.registry_links_visible_to(request.user),
         "tab": _tab(request),
     }
     return render(request, "registry/version.html", context)

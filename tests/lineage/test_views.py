@@ -28,7 +28,8 @@ def test_it_previews_an_artifact_with_its_impact(viewer):
         "dataset",
         "latest",
         split.digest,
-        "dataset/zoo-splits",
+        '<a href="/registry/dataset/zoo-splits/v0/">dataset/zoo-splits v0</a>: '
+        '<span class="badge alias">latest</span><span class="badge alias">production</span>',
     ):
         assert text in body
     assert "misty-river-6" in body and "brisk-leaf-10" in body  # every producer

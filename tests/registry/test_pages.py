@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from registry import demo
 from registry.models import ApiKey, ArtifactSequence, Collection, Registry, RegistryMember
@@ -134,7 +136,52 @@ def test_it_hides_restricted_collections_in_overviews_and_previews(viewer, bob):
     viewer.force_login(bob)
     for url in (model.get_absolute_url(), f"/lineage/preview/artifact:{model.pk}/"):
         body = viewer.get(url).content.decode()
-        assert "model/zoo-classifier" in body
+        assert "model/zoo-classifier v1</a>" in body
         assert "hidden-models" not in body
+    preview = viewer.get(f"/lineage/preview/artifact:{model.pk}/").content.decode()
+    assert "1 registry collection<" in preview  # the secret one is not counted either
     RegistryMember.objects.create(registry=secret, user=bob)
     assert "secret/hidden-models" in viewer.get(model.get_absolute_url()).content.decode()
+
+
+def test_it_shows_registry_aliases_per_collection_where_the_user_may_see_them(viewer, alice, bob):
+    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    secret = Registry.create("secret", ["model"], visibility=Registry.Visibility.RESTRICTED)
+    RegistryMember.objects.create(registry=secret, user=alice)
+    Collection.link(secret, "hidden-models", model, aliases=["golden"])
+    urls = (
+        model.get_absolute_url(),
+        "/registry/model/zoo-classifier/v1/",
+        f"/lineage/preview/artifact:{model.pk}/",
+    )
+    for url in urls:
+        body = viewer.get(url).content.decode()
+        assert (
+            '<a href="/registry/model/zoo-classifier/v1/">model/zoo-classifier v1</a>: '
+            '<span class="badge alias">production</span>'
+        ) in body
+        assert "secret/hidden-models v0" in body and ">golden<" in body  # alice is a member
+    viewer.force_login(bob)
+    for url in urls:
+        body = viewer.get(url).content.decode()
+        assert "model/zoo-classifier v1" in body
+        assert "hidden-models" not in body and "golden" not in body
+
+
+def test_it_loads_registry_aliases_without_a_query_per_collection(viewer):
+    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    url = f"/lineage/preview/artifact:{model.pk}/"
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert viewer.get(url).status_code == 200
+            assert viewer.get(model.get_absolute_url()).status_code == 200
+        return len(captured)
+
+    queries()  # the first requests warm caches up
+    before = queries()
+    registry = Registry.objects.get(name="model")
+    for i in range(4):
+        Collection.link(registry, f"more-{i}", model, aliases=[f"tag-{i}"])
+    assert queries() == before
+    assert "model/more-3 v0" in viewer.get(url).content.decode()
