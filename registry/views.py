@@ -94,7 +94,7 @@ def collection(request, registry, collection, version=None):
         version=OuterRef("version"), collection=OuterRef("version__sequence")
     ).order_by()
     memberships = list(
-        collection.memberships.select_related("version__sequence__project")
+        collection.memberships.select_related("version__sequence__project", "created_by")
         .prefetch_related("aliases")
         .annotate(source_index=Subquery(source_index.values("index")[:1]))
     )
@@ -104,6 +104,10 @@ def collection(request, registry, collection, version=None):
     else:
         index = _index(version)
         current = next((m for m in memberships if m.index == index), None)
+    for m in memberships:  # links of the versions table, without a query per row
+        m.version.version_index = m.source_index
+        args = [collection.registry.name, collection.name, f"v{m.index}"]
+        m.url = reverse("registry-collection-version", args=args)
         if current is None:
             raise Http404(f"{collection.name} has no version {version}.")
     context = {

@@ -144,6 +144,19 @@ def test_it_hides_restricted_collections_in_overviews_and_previews(viewer, bob):
     assert "secret/hidden-models" in viewer.get(model.get_absolute_url()).content.decode()
 
 
+def test_it_lists_a_collections_versions_with_their_aliases(viewer):
+    body = viewer.get("/registry/model/zoo-classifier/").content.decode()
+    assert 'aria-labelledby="versions-title"' in body
+    assert '<a href="/registry/model/zoo-classifier/v1/">v1</a>' in body
+    assert '<a href="/registry/model/zoo-classifier/v2/">v2</a>' in body
+    v2 = body[body.index('href="/registry/model/zoo-classifier/v2/"') :]
+    v2 = v2[: v2.index("</tr>")]
+    for alias in ("candidate", "latest", "staging"):
+        assert f'<span class="badge alias">{alias}</span>' in v2
+    assert "/acme/zoo/artifacts/model/zoo-model/v4/" in v2  # the artifact version it holds
+    assert "/registry/model/zoo-classifier/v0/" not in body  # unlinked: gone
+
+
 def test_it_shows_registry_aliases_per_collection_where_the_user_may_see_them(viewer, alice, bob):
     model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
     secret = Registry.create("secret", ["model"], visibility=Registry.Visibility.RESTRICTED)
