@@ -47,6 +47,12 @@ def _collection(request, registry, name):
     )
 
 
+def _partial(request):
+    """htmx asks for the page's fragment, except when it restores a page of the browser
+    history it has no copy of: that needs the whole page."""
+    return request.htmx and not request.htmx.history_restore_request
+
+
 def _index(version):
     """'v3' -> 3, anything else is not a version of ours."""
     if not (version.startswith("v") and version[1:].isdigit()):
@@ -77,9 +83,9 @@ def registry(request, name):
     collections = registry.collections.annotate(version_count=Count("memberships"))
     if query:
         collections = collections.filter(Q(name__icontains=query) | Q(description__icontains=query))
-    template = "registry/registry.html#collections" if request.htmx else "registry/registry.html"
+    template = "registry/registry.html"
     context = {"registry": registry, "collections": collections, "query": query}
-    return render(request, template, context)
+    return render(request, f"{template}#collections" if _partial(request) else template, context)
 
 
 @require_GET
@@ -98,16 +104,16 @@ def collection(request, registry, collection, version=None):
         .prefetch_related("aliases")
         .annotate(source_index=Subquery(source_index.values("index")[:1]))
     )
+    for m in memberships:  # links of the versions table, without a query per row
+        m.version.version_index = m.source_index
+        args = [collection.registry.name, collection.name, f"v{m.index}"]
+        m.url = reverse("registry-collection-version", args=args)
     if version is None:
         current = next((m for m in memberships if "latest" in _alias_names(m)), None)
         current = current or (memberships[0] if memberships else None)
     else:
         index = _index(version)
         current = next((m for m in memberships if m.index == index), None)
-    for m in memberships:  # links of the versions table, without a query per row
-        m.version.version_index = m.source_index
-        args = [collection.registry.name, collection.name, f"v{m.index}"]
-        m.url = reverse("registry-collection-version", args=args)
         if current is None:
             raise Http404(f"{collection.name} has no version {version}.")
     context = {
@@ -144,7 +150,7 @@ def collection_history(request, registry, collection):
         "page": page,
     }
     template = "registry/collection_history.html"
-    return render(request, f"{template}#history" if request.htmx else template, context)
+    return render(request, f"{template}#history" if _partial(request) else template, context)
 
 
 def _project(entity, project):

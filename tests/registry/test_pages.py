@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from registry import demo
-from registry.models import ApiKey, ArtifactSequence, Collection, Registry, RegistryMember
+from registry.models import ApiKey, ArtifactSequence, Collection, Registry, RegistryMember, Run
 
 
 @pytest.fixture
@@ -198,3 +198,32 @@ def test_it_loads_registry_aliases_without_a_query_per_collection(viewer):
         Collection.link(registry, f"more-{i}", model, aliases=[f"tag-{i}"])
     assert queries() == before
     assert "model/more-3 v0" in viewer.get(url).content.decode()
+
+
+def test_it_links_every_crumb_of_a_project_trail(viewer):
+    run = Run.objects.get(name="rural-feather-20")
+    body = viewer.get(run.get_absolute_url()).content.decode()
+    crumbs = body[body.index('<nav class="crumbs"') : body.index("</nav>", body.index("crumbs"))]
+    assert '<a href="/acme/zoo/artifacts/">acme/zoo</a>' in crumbs
+    assert (
+        '<a href="/acme/zoo/runs/">Runs</a> › <span aria-current="page">rural-feather-20' in crumbs
+    )
+    assert "Artifacts" not in crumbs
+    body = viewer.get("/acme/zoo/artifacts/dataset/split_zoo_dataset/v4/").content.decode()
+    assert '<a href="/acme/zoo/artifacts/">acme/zoo</a>' in body
+    assert '<a href="/acme/zoo/artifacts/dataset/split_zoo_dataset/">split_zoo_dataset</a>' in body
+    assert '<span aria-current="page">v4</span>' in body
+    assert (
+        '<a href="/acme/zoo/artifacts/">acme/zoo</a>'
+        in viewer.get("/acme/zoo/runs/").content.decode()
+    )
+
+
+def test_it_pushes_action_history_and_serves_it_whole_to_a_history_restore(viewer):
+    body = viewer.get("/registry/model/zoo-classifier/").content.decode()
+    assert 'hx-push-url="true"' in body
+    url = "/registry/model/zoo-classifier/history/"
+    fragment = viewer.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment and 'aria-label="Close Action History"' in fragment
+    restored = viewer.get(url, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in restored.content.decode()  # the browser lost its copy: the whole page
