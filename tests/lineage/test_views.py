@@ -55,10 +55,10 @@ def test_it_offers_filter_choices_present_in_the_data(viewer):
     body = viewer.get(f"{split.get_absolute_url()}?tab=lineage").content.decode()
     for choice in ('value="evaluation"', 'value="code"', 'value="preprocess"', 'value="eval"'):
         assert choice in body
-
     # both lists say how to choose several values
     assert body.count('aria-describedby="custom-multi-hint"') == 2
     assert 'id="custom-multi-hint"' in body and "Choose several" in body
+
 
 def test_it_searches_a_cluster_on_the_server(viewer):
     from lineage.engine import View, lineage_view

@@ -227,3 +227,14 @@ def test_it_pushes_action_history_and_serves_it_whole_to_a_history_restore(viewe
     assert "<html" not in fragment and 'aria-label="Close Action History"' in fragment
     restored = viewer.get(url, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in restored.content.decode()  # the browser lost its copy: the whole page
+
+
+def test_it_dates_demo_versions_over_the_week_when_their_runs_made_them(viewer):
+    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    assert model.created_at == Run.objects.get(name="rural-feather-20").finished_at
+    split = ArtifactSequence.objects.get(name="split_zoo_dataset")
+    first, last = split.version_by_alias("v0"), split.version_by_alias("v4")
+    assert first.created_at < last.created_at < model.created_at
+    body = viewer.get(split.get_absolute_url()).content.decode()
+    stamps = {version.created_at.strftime("%Y-%m-%d %H:%M") for version in split.versions.all()}
+    assert len(stamps) == 5 and all(stamp in body for stamp in stamps)
