@@ -352,21 +352,23 @@ def cluster(graph, kept, edges, view):
         if levels[key] != 0 and key not in extracted:
             by_level[levels[key]].append(key)
     info = graph.info
+    # Versions whose neighbour toward the base is a cluster group by type, not sequence.
+    by_type = {pk: "type:" + type_ for pk, (type_, _) in graph.sequences.items()}
     for level in sorted(by_level, key=lambda lv: (abs(lv), lv)):
         groups = defaultdict(list)
         for key in by_level[level]:  # the hot loop of a hub's view: kept inline
             near = toward[key]
-            if len(near) == 1:
+            if len(near) == 1:  # an anchor is a node, a cluster id, or several joined
                 anchor = clusters.get(near[0])
                 in_cluster = anchor is not None
-                anchor = (anchor or near[0],)
+                if not in_cluster:
+                    anchor = near[0]
             else:
-                anchor = tuple(sorted({str(clusters.get(n, n)) for n in near}))
+                anchor = ",".join(sorted({str(clusters.get(n, n)) for n in near}))
                 in_cluster = any(n in clusters for n in near)
-            if key[0] == "run" or not in_cluster:
-                group = info[key][0]
-            else:
-                group = "type:" + graph.type_of(key)  # versions of a cluster's runs: by type
+            group = info[key][0]
+            if in_cluster and key[0] == "artifact":
+                group = by_type[group]
             groups[(key[0], group, anchor)].append(key)
         for (kind, group, anchor), members in groups.items():
             if len(members) >= CLUSTER_MIN:
@@ -403,8 +405,7 @@ def _node_or_none(text):
 
 
 def _cluster_id(level, kind, group, anchor):
-    names = (part if isinstance(part, str) else node_id(part) for part in anchor)
-    text = f"{level}|{kind}|{group}|{','.join(names)}"
+    text = f"{level}|{kind}|{group}|{anchor if isinstance(anchor, str) else node_id(anchor)}"
     return "cluster:" + hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
