@@ -99,13 +99,14 @@ def main():
         f"\nGraph page: navigation to a drawn, clickable graph, headless Chromium "
         f"({os.cpu_count()} cores), {args.repeat} runs per case\n"
     )
-    line = "{:<34} {:>7} {:>9} {:>9} {:>15} {:>14}"
+    line = "{:<34} {:>7} {:>9} {:>9} {:>15} {:>20}"
     print(line.format("case", "nodes", "p50 ms", "p95 ms", "last: API ms", "layout+draw"))
     for label, nodes, times, timings in rows:
         times = sorted(times)
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
         p50 = statistics.median(times)
-        fetch, draw = f"{timings['fetch']:.0f}", f"{timings['draw']:.0f}"
+        fetch = f"{timings['fetch']:.0f}"
+        draw = f"{timings['draw']:.0f} (layout {timings['layout']:.0f})"
         print(line.format(label, nodes, f"{p50 * 1000:.0f}", f"{p95 * 1000:.0f}", fetch, draw))
 
 

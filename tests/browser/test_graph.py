@@ -377,3 +377,35 @@ def test_it_shows_hostile_names_as_text_in_cluster_panels_and_the_hidden_list(pa
     expect(hidden.get_by_role("button", name=f"Show {evil}", exact=True)).to_be_visible()
     expect(hidden).to_contain_text(evil)
     assert page.locator("#lineage-graph img").count() == 0
+
+
+def test_it_lays_out_a_large_view_in_columns_by_level(page):
+    """Past dagre's budget the view stands in columns by level, rows in line."""
+    from registry.blobs import store_bytes
+    from registry.models import Project
+
+    project = Project.objects.get(entity="acme", name="zoo")
+    data, _ = ArtifactSequence.log_version(project, "wide", "dataset", {"f": store_bytes(b"w")})
+    for i in range(140):
+        run = Run.objects.create(project=project, name=f"sweep-{i}", job_type="train")
+        run.use_version(data)
+        blob = {"m": store_bytes(f"model {i}".encode())}
+        ArtifactSequence.log_version(project, "wide-model", "model", blob, run=run)
+    page.goto(f"/lineage/artifact:{data.pk}/?upstream=0&downstream=2&expand_clusters=on")
+    wait_for_graph(page)
+    nodes = page.evaluate(
+        """window.lineageGraph.nodes().map(n => ({
+            label: n.data('label'), level: n.data('level'), height: n.data('_height'),
+            x: n.position('x'), y: n.position('y')}))"""
+    )
+    assert len(nodes) == 281
+    columns = {}
+    for node in nodes:
+        columns.setdefault(node["level"], set()).add(round(node["x"]))
+    assert all(len(xs) == 1 for xs in columns.values())
+    assert sorted(columns, key=lambda level: min(columns[level])) == [0, 1, 2]
+    y = {node["label"]: node["y"] for node in nodes}
+    assert y["sweep-7"] == pytest.approx(y["wide-model:v7"])  # each model in line with its run
+    runs = sorted(node["y"] for node in nodes if node["level"] == 1)
+    tallest = max(node["height"] for node in nodes)
+    assert all(b - a >= tallest for a, b in zip(runs, runs[1:], strict=False))  # no overlap
