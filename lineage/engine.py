@@ -154,7 +154,10 @@ def compute(base_id, view):
     removed = filtered_out(graph, view)
     kept = graph.levels.keys() - removed
     edges = bridge(graph.edges, kept, removed)
-    clusters, members = ({}, {}) if view.expand_clusters else cluster(graph, kept, edges, view)
+    if view.expand_clusters:
+        clusters, members = {}, {}
+    else:
+        clusters, members = cluster(graph, kept, edges, view, graph.toward_base(removed))
     return Result(base, graph, kept, edges, clusters, members)
 
 
@@ -193,7 +196,12 @@ def query(sql, params):
 class Graph:
     """The raw walk: levels of the nodes seen, what filters and clusters need to know of
     them (`info`: (job_type,) of a run, (sequence id, generated) of a version, with
-    `sequences` giving each sequence's (type, name)), and the edges (source, target, kind)."""
+    `sequences` giving each sequence's (type, name)), and the edges (source, target, kind).
+
+    The walk also notes each node's neighbours toward the base (`toward`), which clusters
+    need: exact while the walk is `regular` (a node is reached only from the hop before
+    it: no cycle, no diamond, no extended lineage); otherwise they are worked out from
+    the edges afterwards."""
 
     def __init__(self, base, raw_limit):
         self.base = base
@@ -201,6 +209,9 @@ class Graph:
         self.info = {}
         self.sequences = {}
         self.edges = set()
+        self.toward = {}
+        self.parents = set()  # nodes some other node was reached from
+        self.regular = True
         self.raw_limit = raw_limit
         self.truncated = False
 
@@ -236,19 +247,40 @@ class Graph:
         """Record the edges and the new nodes of `new_kind` with their `info`; return
         them. A new node's level is `level`, or one beside its run's (extended lineage)."""
         new = []
-        levels, info, edges = self.levels, self.info, self.edges
+        levels, info, edges, toward, parents = (
+            self.levels,
+            self.info,
+            self.edges,
+            self.toward,
+            self.parents,
+        )
+        to_run = new_kind == "run"
         for row in rows:
             run, version = ("run", row[0]), ("artifact", row[1])
             uses = row[2] == USES
+            known = len(edges)
             edges.add((version, run, USES) if uses else (run, version, LOGS))
-            key = run if new_kind == "run" else version
+            key, source = (run, version) if to_run else (version, run)
             if key not in levels:
                 if levels_of_runs is not None:
                     level = levels_of_runs[run] + (-1 if uses else 1)
                 levels[key] = level
                 info[key] = row[3:]
+                toward[key] = [source]
                 new.append(key)
+            elif levels[key] == level and len(edges) > known:
+                toward[key].append(source)  # reached again in this hop, from another node
+            else:
+                self.regular = False
+            parents.add(source)
         return new
+
+    def toward_base(self, removed):
+        """`toward` when the walk noted it exactly and no removed node had nodes reached
+        from it (their path edges change who is nearer); otherwise None."""
+        if self.regular and self.parents.isdisjoint(removed):
+            return self.toward
+        return None
 
     def load_sequences(self):
         """(type, name) of every artifact sequence met: one query for the whole walk."""
@@ -263,6 +295,7 @@ class Graph:
 
     def extend(self):
         """Extended lineage: every run's other inputs and outputs, beside the run."""
+        self.regular = False  # an extended node hangs beside its run, not from the hop before
         runs = {key: level for key, level in self.levels.items() if key[0] == "run"}
         if not runs:
             return
@@ -336,11 +369,12 @@ def bridge(edges, kept, removed):
 # ---- clusters --------------------------------------------------------------------------
 
 
-def cluster(graph, kept, edges, view):
+def cluster(graph, kept, edges, view, toward=None):
     """(node -> cluster id, cluster id -> its nodes by id), level by level outward from
-    the base."""
+    the base. `toward`: each node's neighbours nearer the base, when the walk knows them."""
     levels = graph.levels
-    toward = _neighbours(edges, levels, nearer=True)
+    if toward is None:
+        toward = _neighbours(edges, levels, nearer=True)
     if view.extended and any(key not in toward for key in kept if levels[key] != 0):
         # Extended nodes have no neighbour toward the base: those farther out stand in.
         away = _neighbours(edges, levels, nearer=False)

@@ -349,3 +349,33 @@ def test_it_counts_only_the_collections_of_the_registries_given(g):
         "collections": 1,
         "bounded": False,
     }
+
+
+def test_it_clusters_alike_from_the_walk_and_from_the_edges(db):
+    """The walk's own note of who is nearer the base is a shortcut; on every node of the
+    demo it must cluster exactly as working it out from the edges does."""
+    from django.conf import settings
+
+    from lineage import engine
+    from registry import demo
+    from registry.models import ArtifactVersion, Run
+
+    demo.load()
+    nodes = [("run", pk) for pk in Run.objects.values_list("pk", flat=True)]
+    nodes += [("artifact", pk) for pk in ArtifactVersion.objects.values_list("pk", flat=True)]
+    shortcuts = 0
+    for base in nodes:
+        for view in (View(), View(upstream=1, downstream=5), View(generated=True)):
+            graph = engine.Graph(base, settings.LINEAGE_MAX_NODES)
+            graph.walk(view.upstream, upstream=True)
+            graph.walk(view.downstream, upstream=False)
+            graph.load_sequences()
+            removed = engine.filtered_out(graph, view)
+            kept = graph.levels.keys() - removed
+            edges = engine.bridge(graph.edges, kept, removed)
+            toward = graph.toward_base(removed)
+            if toward is not None:
+                shortcuts += 1
+                walked = engine.cluster(graph, kept, edges, view, toward)
+                assert walked == engine.cluster(graph, kept, edges, view)
+    assert shortcuts > len(nodes)  # the shortcut is taken for most views
