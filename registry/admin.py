@@ -25,7 +25,7 @@ from .models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnly:
     """Rows only domain operations may write: each of those changes records its audit
     events and keeps the numbering whole, which an edit form would bypass."""
 
@@ -39,17 +39,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(ReadOnly, admin.TabularInline):
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _version_links(versions):
