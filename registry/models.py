@@ -677,14 +677,6 @@ class ArtifactVersion(models.Model):
     def used_by(self):
         return Run.objects.filter(edges__version=self, edges__direction=LineageEdge.Direction.USES)
 
-    def collections(self):
-        """Registry collections this version is linked into."""
-        return Collection.objects.filter(memberships__version=self).select_related("registry")
-
-    def collections_visible_to(self, user):
-        """The collections above, less those in registries `user` may not see."""
-        return self.collections().filter(registry__in=Registry.objects.visible_to(user))
-
     def registry_links_visible_to(self, user):
         """This version's collection versions in registries `user` may see, each with its
         collection, registry, aliases and `url` loaded: two queries however many there are."""
