@@ -49,6 +49,7 @@ from registry.models import (
     ArtifactVersion,
     LineageEdge,
     Membership,
+    Project,
     Run,
     is_generated,
 )
@@ -186,6 +187,7 @@ def compute(base_id, view):
 # tables (all runs, all versions) on a hub's frontier of 20,000 runs.
 _RUN, _VERSION = Run._meta.db_table, ArtifactVersion._meta.db_table
 _SEQUENCE = ArtifactCollection._meta.db_table
+_PROJECT, _MEMBERSHIP = Project._meta.db_table, Membership._meta.db_table
 EDGES = f"SELECT e.run_id, e.version_id, e.direction{{}} FROM {LineageEdge._meta.db_table} e WHERE "
 RUN_INFO = f", (SELECT r.job_type FROM {_RUN} r WHERE r.id = e.run_id)"
 # A version's sequence type and name come afterwards, once per sequence (load_sequences):
@@ -514,27 +516,36 @@ def render(result, shown, edges, truncated):
     }
 
 
+# What the answer shows of runs and versions, in plain SQL: building the same two ORM
+# queries took 90% of a small view's time (measured: 7 ms of 8).
+RUN_ATTRS = (
+    f"SELECT r.id, r.run_id, r.name, r.job_type, r.state, p.entity, p.name FROM {_RUN} r"
+    f" JOIN {_PROJECT} p ON p.id = r.project_id WHERE r.id "
+)
+VERSION_ATTRS = (
+    f'SELECT v.id, m."index", v.generated, c.name, c.type, p.entity, p.name FROM {_VERSION} v'
+    f" JOIN {_SEQUENCE} c ON c.id = v.sequence_id JOIN {_PROJECT} p ON p.id = c.project_id"
+    f" JOIN {_MEMBERSHIP} m ON m.version_id = v.id AND m.collection_id = v.sequence_id"
+    f" WHERE v.id "
+)
+RUN_FIELDS = "pk run_id name job_type state project__entity project__name".split()
+VERSION_FIELDS = (
+    "pk version_index generated sequence__name sequence__type"
+    " sequence__project__entity sequence__project__name"
+).split()
+
+
 def display_attributes(keys):
-    """One query per kind for what the answer shows of `keys`."""
-    runs = [key >> 1 for key in keys if key & 1]
-    versions = [key >> 1 for key in keys if not key & 1]
+    """One query per kind for what the answer shows of `keys`: {key: {field: value}}."""
     attrs = {}
-    if runs:
-        rows = Run.objects.filter(pk__in=_pk_subquery(runs)).values(
-            "pk", "run_id", "name", "job_type", "state", "project__entity", "project__name"
-        )
-        attrs.update((row["pk"] << 1 | 1, row) for row in rows)
-    if versions:
-        rows = ArtifactVersion.objects.filter(pk__in=_pk_subquery(versions)).values(
-            "pk",
-            "version_index",
-            "generated",
-            "sequence__name",
-            "sequence__type",
-            "sequence__project__entity",
-            "sequence__project__name",
-        )
-        attrs.update((row["pk"] << 1, row) for row in rows)
+    for sql, fields, pks, bit in (
+        (RUN_ATTRS, RUN_FIELDS, [key >> 1 for key in keys if key & 1], 1),
+        (VERSION_ATTRS, VERSION_FIELDS, [key >> 1 for key in keys if not key & 1], 0),
+    ):
+        if pks:
+            where, params = id_list(pks)
+            for row in query(sql + where, params):
+                attrs[row[0] << 1 | bit] = dict(zip(fields, row, strict=True))
     return attrs
 
 
@@ -571,7 +582,7 @@ def node_data(key, row, level, is_base):
         "type": row["sequence__type"],
         "name": name,
         "version": version,
-        "generated": row["generated"],
+        "generated": bool(row["generated"]),  # SQLite answers 0 or 1
         "project": f"{entity}/{project}",
         "url": f"/{entity}/{project}/artifacts/{row['sequence__type']}/{name}/{version}/",
     }
