@@ -6,9 +6,8 @@ the same dataset, each logging a version of zoo-model (clusters); generated code
 artifacts; registries `model` and `dataset`; collection `zoo-classifier` whose aliases
 moved over time, by named users.
 
-Runs and the versions they log are spread over the past week. The registry's links, aliases
-and their audit events happen at load time: the domain operations stamp them with the
-current time, and the audit trail is append-only, so the demo does not rewrite it.
+The demo replays a week of work (`replaying`): runs, the versions they log, links, alias
+moves and their audit events are stamped as they would have happened, not at load time.
 """
 
 from datetime import timedelta
@@ -18,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .blobs import store_bytes
-from .models import ArtifactSequence, ArtifactVersion, Collection, Project, Registry, Run
+from .models import ArtifactSequence, Collection, Project, Registry, Run, replaying
 
 ENTITY, PROJECT = "acme", "zoo"
 DEMO_LOGIN = ("demo", "demo")
@@ -32,6 +31,9 @@ class Clock:
 
     def tick(self, minutes=17):
         self.now += timedelta(minutes=minutes)
+        return self.now
+
+    def current(self):
         return self.now
 
 
@@ -74,11 +76,10 @@ def _run(project, clock, name, job_type, author, config=None, minutes=12):
 
 def _log(project, run, name, type, files, **kw):
     blobs = {path: store_bytes(content.encode()) for path, content in files.items()}
-    version, created = ArtifactSequence.log_version(
-        project, name, type, blobs, run=run, user=run.author, **kw
-    )
-    if created:  # made when its run finished, over the demo's week, not at load time
-        ArtifactVersion.objects.filter(pk=version.pk).update(created_at=run.finished_at)
+    with replaying(lambda: run.finished_at):  # logged as its run finished
+        version, _ = ArtifactSequence.log_version(
+            project, name, type, blobs, run=run, user=run.author, **kw
+        )
     return version
 
 
@@ -95,8 +96,13 @@ def load():
     people = _users()
     if is_loaded():
         return "The demo registry is already loaded."
-    alice, noah = people["alice"], people["noah"]
     clock = Clock()
+    with replaying(clock.current):
+        return _week(people["alice"], people["noah"], clock)
+
+
+def _week(alice, noah, clock):
+    """A week of the zoo team's work, in the order it happened."""
     project = Project.get_or_create_path(ENTITY, PROJECT)
     raw = _log(
         project,
@@ -184,13 +190,20 @@ def load():
     dataset_registry = Registry.create(
         "dataset", ["dataset"], description="Curated datasets.", admin=alice
     )
+    clock.tick(60)
     Collection.link(model_registry, "zoo-classifier", sweep[1], alice, aliases=["staging"])
+    clock.tick(180)
     Collection.link(model_registry, "zoo-classifier", model, noah, aliases=["staging"])
+    clock.tick(45)
     Collection.link(model_registry, "zoo-classifier", sweep[4], noah, aliases=["candidate"])
     classifier = Collection.objects.get(registry=model_registry, name="zoo-classifier")
+    clock.tick(24 * 60)  # a day of evaluation later
     classifier.add_alias(model, "production", alice)
+    clock.tick(90)
     classifier.add_alias(sweep[4], "staging", noah)
+    clock.tick(30)
     classifier.unlink(sweep[1], alice)
+    clock.tick(120)
     classifier.description = "The zoo animal classifier, from training to production."
     classifier.save()
     split_v4 = ArtifactSequence.objects.get(project=project, name="split_zoo_dataset")

@@ -6,6 +6,8 @@ Membership that carries that collection's own version number (v0, v1, ...) and a
 """
 
 import base64
+import contextlib
+import contextvars
 import hashlib
 import re
 import secrets
@@ -72,6 +74,28 @@ def manifest_digest(entries):
     return md5.hexdigest()
 
 
+_replay_clock = contextvars.ContextVar("replay_clock", default=None)
+
+
+def now():
+    """The time new rows are stamped with: the current time, unless a replay of past
+    work (the demo registry's week) is under way; see `replaying`."""
+    clock = _replay_clock.get()
+    return clock() if clock else timezone.now()
+
+
+@contextlib.contextmanager
+def replaying(clock):
+    """Stamp the rows written inside with `clock()` instead of the current time, so a
+    replayed history (audit events included, which are never rewritten) reads as it
+    happened."""
+    token = _replay_clock.set(clock)
+    try:
+        yield
+    finally:
+        _replay_clock.reset(token)
+
+
 def _person(user):
     """The user to record as actor, or None for anonymous and system changes."""
     return user if user is not None and user.is_authenticated else None
@@ -83,7 +107,7 @@ RESERVED_ENTITIES = {"accounts", "admin", "api", "lineage", "registry", "setting
 class Project(models.Model):
     entity = models.CharField(max_length=128, help_text="User or team namespace.")
     name = models.CharField(max_length=128)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
 
     class Meta:
         ordering = ["entity", "name"]
@@ -136,7 +160,7 @@ class Run(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    started_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(default=now)
     finished_at = models.DateTimeField(null=True, blank=True)
     config = models.JSONField(default=dict, blank=True)
     summary = models.JSONField(default=dict, blank=True)
@@ -218,7 +242,7 @@ class Registry(models.Model):
     protected_aliases = models.JSONField(
         default=list, blank=True, help_text="Aliases only registry admins may change."
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
 
     objects = RegistryQuerySet.as_manager()
 
@@ -318,7 +342,7 @@ class ArtifactCollection(models.Model):
     name = models.CharField(max_length=128)
     type = models.CharField(max_length=128, db_index=True)
     description = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
     next_index = models.PositiveIntegerField(
         default=0, editable=False, help_text="The next version number; never reused."
     )
@@ -618,7 +642,7 @@ class ArtifactVersion(models.Model):
     generated = models.BooleanField(
         default=False, help_text="Made by a library, hidden from the graph unless asked for."
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=now, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -706,7 +730,7 @@ class Membership(models.Model):
         ArtifactVersion, on_delete=models.CASCADE, related_name="memberships"
     )
     index = models.PositiveIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -731,7 +755,7 @@ class Alias(models.Model):
     )
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=128)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
 
     class Meta:
         ordering = ["collection", "name"]
@@ -769,7 +793,7 @@ class Blob(models.Model):
     sha256 = models.CharField(max_length=64, primary_key=True)
     md5 = models.CharField(max_length=24, help_text="Base64 MD5, the reference entry digest.")
     size = models.BigIntegerField()
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
 
     def __str__(self):
         return self.sha256
@@ -810,7 +834,7 @@ class LineageEdge(models.Model):
     version = models.ForeignKey(ArtifactVersion, on_delete=models.CASCADE, related_name="edges")
     direction = models.CharField(max_length=4, choices=Direction.choices)
     use_as = models.CharField(max_length=128, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
 
     class Meta:
         constraints = [
@@ -852,7 +876,7 @@ class AuditEvent(models.Model):
     version = models.ForeignKey(ArtifactVersion, on_delete=models.PROTECT, related_name="+")
     version_index = models.PositiveIntegerField(help_text="The version number in the collection.")
     alias = models.CharField(max_length=128, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=now, db_index=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -903,7 +927,7 @@ class ApiKey(models.Model):
         max_length=12, help_text="The key's first characters, to tell keys apart."
     )
     hashed = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

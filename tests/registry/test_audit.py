@@ -47,3 +47,18 @@ def test_it_lists_events_filtered_in_the_admin(event, admin_client):
     response = admin_client.get(f"/admin/registry/auditevent/{event.pk}/change/")
     assert response.status_code == 200
     assert b"Save" not in response.content
+
+
+def test_it_stamps_a_replayed_history_as_it_happened(log, model_registry, alice):
+    from datetime import UTC, datetime
+
+    from registry.models import replaying
+
+    then = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    model, _ = log("m", {"m": "1"}, type="model")
+    with replaying(lambda: then):
+        Collection.link(model_registry, "c", model, alice, aliases=["staging"])
+    events = AuditEvent.objects.filter(collection__name="c")
+    assert {event.created_at for event in events} == {then}
+    Collection.objects.get(name="c").add_alias(model, "best", alice)  # back to real time
+    assert AuditEvent.objects.get(alias="best").created_at > then

@@ -93,3 +93,17 @@ def test_it_refuses_an_unknown_user(db):
 
     with pytest.raises(CommandError, match="No user named 'nobody'"):
         call_command("createapikey", "nobody", stdout=StringIO())
+
+
+def test_it_spreads_the_collections_history_over_the_week(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    call_command("seed_demo", stdout=StringIO())
+    events = list(Collection.objects.get(name="zoo-classifier").audit_events.all())
+    times = [event.created_at for event in events]
+    assert times == sorted(times, reverse=True)  # newest first
+    assert len(set(times)) >= 6  # the alias moves happened at different times
+    assert timezone.now() - timedelta(days=8) < times[-1] < times[0] < timezone.now()
+    assert times[0] - times[-1] > timedelta(days=1)
