@@ -99,7 +99,6 @@ class ArtifactSequenceAdmin(admin.ModelAdmin):
 
 class EntryInline(ReadOnlyInline):
     model = ManifestEntry
-    raw_id_fields = ["blob"]
 
 
 @admin.register(ArtifactVersion)
@@ -118,7 +117,6 @@ class ArtifactVersionAdmin(admin.ModelAdmin):
     search_fields = ["sequence__name", "digest", "description"]
     date_hierarchy = "created_at"
     list_select_related = ["sequence__project"]
-    raw_id_fields = ["sequence", "created_by"]
     # Versions are immutable content; only the words about them may change.
     readonly_fields = [
         "sequence",
