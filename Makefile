@@ -4,15 +4,35 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 VENDOR := static/vendor
 
-.PHONY: setup run test lint chromium
+CLIENT_SOURCES := client/pyproject.toml $(wildcard client/lineage_client/*.py)
 
-setup: $(VENV)/.installed $(VENDOR)/.copied
+.PHONY: setup client dist run test lint chromium
+
+setup: $(VENV)/.installed $(VENV)/.client $(VENDOR)/.copied
 	$(PY) manage.py migrate --noinput
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
+
+# The server's virtualenv installs the client from client/ like any user would (not the
+# source tree on sys.path), so the tests exercise the installed package. Editing the
+# client then `make client` (or `make test`) reinstalls it.
+$(VENV)/.client: $(VENV)/.installed $(CLIENT_SOURCES)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+	   --force-reinstall ./client
+	touch $@
+
+client: $(VENV)/.client
+
+# dist/: the client's wheel, for training machines (`pip install lineage_client-*.whl`).
+# The server itself is not a pip package: it runs from its checkout (make run / make serve).
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(VENV)/bin/pip wheel --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+	   --wheel-dir dist ./client
+	@ls dist/*.whl
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

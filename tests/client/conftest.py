@@ -2,10 +2,10 @@
 
 import textwrap
 
-import pytest
-
 import lineage_client
+import pytest
 from lineage_client import _http
+
 from registry import demo
 from registry.models import ApiKey
 

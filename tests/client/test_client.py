@@ -2,10 +2,10 @@
 
 import re
 
-import pytest
-
 import lineage_client as wandb
+import pytest
 from lineage_client import LineageError
+
 from registry.models import ApiKey, Collection, Registry
 
 

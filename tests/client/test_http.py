@@ -5,9 +5,8 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-
 import lineage_client as wandb
+import pytest
 from lineage_client import LineageError, _http
 
 
