@@ -145,6 +145,19 @@ def new_run_id():
     return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
+class RunManager(models.Manager):
+    def find(self, entity, project, run_id):
+        """The run `entity/project/run_id` with its project and author, or NotFound."""
+        run = (
+            self.select_related("project", "author")
+            .filter(project__entity=entity, project__name=project, run_id=run_id)
+            .first()
+        )
+        if run is None:
+            raise NotFound(f"No run {run_id!r} in project {entity}/{project}.")
+        return run
+
+
 class Run(models.Model):
     class State(models.TextChoices):
         RUNNING = "running"
@@ -168,6 +181,8 @@ class Run(models.Model):
     notes = models.TextField(blank=True)
     host = models.CharField(max_length=256, blank=True)
 
+    objects = RunManager()
+
     class Meta:
         ordering = ["-started_at"]
         constraints = [models.UniqueConstraint(fields=["project", "run_id"], name="unique_run_id")]
@@ -184,6 +199,27 @@ class Run(models.Model):
     def get_absolute_url(self):
         p = self.project
         return reverse("registry-run", args=[p.entity, p.name, self.run_id])
+
+    @classmethod
+    def start(cls, project, user, run_id=None, **fields):
+        """A new run of `project`, or with `run_id` the one already there (a client
+        resuming it). Returns (run, created)."""
+        if run_id:
+            validate_name(run_id, "run id")
+            existing = cls.objects.filter(project=project, run_id=run_id).first()
+            if existing:
+                return existing, False
+            fields["run_id"] = run_id
+        return cls.objects.create(project=project, author=_person(user), **fields), True
+
+    def update(self, **fields):
+        """Set `fields` and save. A run that stopped running gets a finish time if it has
+        none."""
+        for field, value in fields.items():
+            setattr(self, field, value)
+        if self.state != self.State.RUNNING and self.finished_at is None:
+            self.finished_at = now()
+        self.save()
 
     @property
     def duration(self):
@@ -294,6 +330,19 @@ class Registry(models.Model):
                 f"You need the {RegistryMember.Role(role).label} role in registry "
                 f"{self.name!r} for this."
             )
+
+    def require_change(self, user, aliases=()):
+        """Linking, unlinking and moving aliases take the member role; protected aliases
+        (e.g. `production`) are the admins' to set, move and remove."""
+        self.require_role(user, RegistryMember.Role.MEMBER)
+        if set(aliases) & set(self.protected_aliases):
+            self.require_role(user, RegistryMember.Role.ADMIN)
+
+    def collection_named(self, name):
+        collection = Collection.objects.filter(registry=self, name=name).first()
+        if collection is None:
+            raise NotFound(f"No collection {name!r} in registry {self.name!r}.")
+        return collection
 
     def check_type(self, artifact_type):
         if artifact_type not in self.accepted_types:
@@ -626,6 +675,13 @@ class ArtifactVersionManager(models.Manager):
     def get_queryset(self):
         # The version number lives on the home membership; every query brings it along.
         return super().get_queryset().annotate(version_index=_home_index())
+
+    def find(self, pk):
+        """The version with id `pk` and its sequence and project, or NotFound."""
+        version = self.select_related("sequence__project").filter(pk=pk).first()
+        if version is None:
+            raise NotFound(f"No artifact version with id {pk}.")
+        return version
 
 
 class ArtifactVersion(models.Model):

@@ -10,7 +10,6 @@ from .errors import InvalidName, NotFound, TypeMismatch
 from .models import (
     NAME_RE,
     ArtifactSequence,
-    Collection,
     Project,
     Registry,
     RegistryMember,
@@ -71,11 +70,7 @@ def resolve(name, user, project=None, type=None):
     """The version `name` points at, checking `type` when given."""
     parts, alias = split_name(name)
     if len(parts) == 2:
-        registry = registry_named(parts[0], user)
-        collection = Collection.objects.filter(registry=registry, name=parts[1]).first()
-        if collection is None:
-            raise NotFound(f"No collection {parts[1]!r} in registry {registry.name!r}.")
-        version = collection.version_by_alias(alias)
+        version = registry_named(parts[0], user).collection_named(parts[1]).version_by_alias(alias)
     else:
         if len(parts) == 3:
             project = Project.objects.filter(entity=parts[0], name=parts[1]).first()

@@ -1,10 +1,8 @@
 from django.urls import path
 
 from . import views
-from .api import api
 
 urlpatterns = [
-    path("api/v1/", api.urls),
     path("", views.home, name="registry-home"),
     path("settings/", views.settings_page, name="registry-settings"),
     path("settings/keys/", views.create_api_key, name="registry-create-key"),

@@ -1,0 +1,64 @@
+"""The JSON API under /api/v1/: one NinjaAPI, one place that authenticates, one error format.
+
+Every error is JSON `{"detail": ...}` with a message a person understands and a 4xx
+status. Each app brings its own routers; this root only mounts them. Interactive docs:
+/api/v1/docs; schema: /api/v1/openapi.json.
+"""
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from lineage.api import router as lineage_router
+from registry.api import links, runs, versions
+from registry.auth import api_key
+from registry.errors import DomainError
+
+api = NinjaAPI(
+    title="Lineage Registry API",
+    version="1",
+    auth=api_key,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _error(request, status, message, **extra):
+    return api.create_response(request, {"detail": message, **extra}, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc):
+    return _error(request, exc.status, exc.message)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request, exc):
+    return _error(request, 401, "A valid API key is required: send 'Authorization: Bearer <key>'.")
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    return _error(request, 422, "The request is not valid.", errors=exc.errors)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return _error(request, 404, str(exc) or "Not found.")
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    return _error(request, exc.status_code, str(exc))
+
+
+@api.get("/viewer", summary="Who the key belongs to")
+def viewer(request):
+    return {"username": request.user.get_username()}
+
+
+api.add_router("/runs", runs.router)
+api.add_router("", versions.router)
+api.add_router("", links.router)
+api.add_router("", lineage_router)

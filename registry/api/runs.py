@@ -1,0 +1,89 @@
+"""Runs: create or resume, read, update, and the versions a run uses and logs."""
+
+from datetime import datetime
+
+from django.db import transaction
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from ..errors import InvalidName
+from ..models import ArtifactVersion, Project, Run
+from ..paths import check_type, resolve
+from .schemas import RunOut, VersionOut
+
+router = Router(tags=["runs"])
+
+
+class RunIn(Schema):
+    entity: str
+    project: str
+    run_id: str | None = None
+    name: str = ""
+    job_type: str = ""
+    config: dict = {}
+    tags: list[str] = []
+    notes: str = ""
+    host: str = ""
+
+
+class RunUpdate(Schema):
+    state: Run.State | None = None
+    summary: dict | None = None
+    config: dict | None = None
+    finished_at: datetime | None = None
+
+
+class UseIn(Schema):
+    name: str | None = None
+    version_id: int | None = None
+    type: str | None = None
+    use_as: str = ""
+
+
+@router.post("", response={200: RunOut, 201: RunOut}, summary="Create a run (or resume one by id)")
+@transaction.atomic  # a refused request leaves no new project behind
+def create_run(request, data: RunIn):
+    project = Project.get_or_create_path(data.entity, data.project)
+    fields = data.dict(exclude={"entity", "project", "run_id"})
+    run, created = Run.start(project, request.user, run_id=data.run_id, **fields)
+    return Status(201 if created else 200, RunOut.of(run))
+
+
+@router.get("/{entity}/{project}/{run_id}", response=RunOut, summary="Read a run")
+def read_run(request, entity: str, project: str, run_id: str):
+    return RunOut.of(Run.objects.find(entity, project, run_id))
+
+
+@router.patch("/{entity}/{project}/{run_id}", response=RunOut, summary="Update a run")
+def update_run(request, entity: str, project: str, run_id: str, data: RunUpdate):
+    """State, summary, config and finish time. A finished or failed run gets a finish
+    time if none is given."""
+    run = Run.objects.find(entity, project, run_id)
+    run.update(**data.dict(exclude_unset=True))
+    return RunOut.of(run)
+
+
+@router.get("/{entity}/{project}/{run_id}/inputs", response=list[VersionOut], summary="Inputs")
+def run_inputs(request, entity: str, project: str, run_id: str):
+    run = Run.objects.find(entity, project, run_id)
+    return [VersionOut.of(v) for v in run.inputs().select_related("sequence__project")]
+
+
+@router.get("/{entity}/{project}/{run_id}/outputs", response=list[VersionOut], summary="Outputs")
+def run_outputs(request, entity: str, project: str, run_id: str):
+    run = Run.objects.find(entity, project, run_id)
+    return [VersionOut.of(v) for v in run.outputs().select_related("sequence__project")]
+
+
+@router.post("/{entity}/{project}/{run_id}/use", response=VersionOut, summary="Use a version")
+def use_version(request, entity: str, project: str, run_id: str, data: UseIn):
+    """Record a version as an input of the run, by name (see `resolve`) or by id."""
+    run = Run.objects.find(entity, project, run_id)
+    if data.version_id is not None:
+        version = check_type(ArtifactVersion.objects.find(data.version_id), data.type)
+    elif data.name:
+        version = resolve(data.name, request.user, run.project, data.type)
+    else:
+        raise InvalidName("Say which version to use: `name` or `version_id`.")
+    run.use_version(version, use_as=data.use_as)
+    return VersionOut.of(version)

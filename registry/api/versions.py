@@ -1,0 +1,153 @@
+"""Artifact versions and their file contents: upload, log, resolve, read, download,
+the runs on either side, and aliases in the version's own artifact sequence."""
+
+from django.db import transaction
+from django.http import FileResponse
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from .. import blobs
+from ..auth import api_key
+from ..errors import InvalidName, NotFound
+from ..models import ArtifactSequence, ArtifactVersion, Blob, ManifestEntry, Project, Run
+from ..paths import resolve
+from .schemas import FileOut, RunOut, VersionOut
+
+router = Router(tags=["artifacts"])
+
+
+class VersionDetail(VersionOut):
+    manifest: dict[str, FileOut]
+
+
+class VersionIn(Schema):
+    entity: str
+    project: str
+    name: str
+    type: str
+    run_id: str | None = None
+    description: str = ""
+    metadata: dict = {}
+    aliases: list[str] = []
+    generated: bool = False
+    files: dict[str, FileOut]
+
+
+class Created(Schema):
+    created: bool
+    version: VersionOut
+
+
+class DigestsIn(Schema):
+    sha256: list[str]
+
+
+class Missing(Schema):
+    missing: list[str]
+
+
+class AliasIn(Schema):
+    alias: str
+
+
+@router.post("/blobs/missing", response=Missing, summary="Which contents the server lacks")
+def missing_blobs(request, data: DigestsIn):
+    have = set(Blob.objects.filter(sha256__in=data.sha256).values_list("sha256", flat=True))
+    return {"missing": [digest for digest in dict.fromkeys(data.sha256) if digest not in have]}
+
+
+@router.put("/blobs/{sha256}", response=FileOut, summary="Upload file contents")
+def upload_blob(request, sha256: str):
+    """The raw bytes as the request body, streamed to storage and checked against the
+    SHA-256 in the URL (and the base64 MD5 in `Content-MD5` when sent)."""
+    blob = blobs.store(request, sha256=sha256.lower(), md5=request.headers.get("Content-MD5"))
+    return FileOut.of(blob)
+
+
+@router.post("/blobs", response=list[FileOut], summary="Upload many small files at once")
+def upload_blobs(request):
+    """A multipart form whose every file field is named by the SHA-256 of its bytes (at
+    most 100 files, Django's limit): small files cost one request and one commit."""
+    uploads = [(upload, name.lower(), None) for name, upload in request.FILES.items()]
+    with transaction.atomic():
+        stored = blobs.store_many(uploads)
+    return [FileOut.of(blob) for blob in stored]
+
+
+@router.post("/versions", response={200: Created, 201: Created}, summary="Log a version")
+@transaction.atomic  # a refused request leaves no new project behind
+def log_version(request, data: VersionIn):
+    """Commit a version from its manifest, atomically: every file's contents must have
+    been uploaded. Content equal to an existing version makes no new version."""
+    project = Project.get_or_create_path(data.entity, data.project)
+    run = Run.objects.find(data.entity, data.project, data.run_id) if data.run_id else None
+    stored = Blob.objects.in_bulk([f.sha256 for f in data.files.values()])
+    for path, entry in data.files.items():
+        blob = stored.get(entry.sha256)
+        if blob is None or (entry.md5 and blob.md5 != entry.md5):
+            raise InvalidName(f"The contents of {path!r} were not uploaded: PUT them first.")
+    version, created = ArtifactSequence.log_version(
+        project,
+        data.name,
+        data.type,
+        {path: stored[entry.sha256] for path, entry in data.files.items()},
+        run=run,
+        user=request.user,
+        description=data.description,
+        metadata=data.metadata,
+        aliases=data.aliases,
+        generated=data.generated,
+    )
+    return Status(201 if created else 200, {"created": created, "version": VersionOut.of(version)})
+
+
+@router.get("/versions/resolve", response=VersionOut, summary="Find a version by name")
+def resolve_version(request, name: str, entity: str = "", project: str = "", type: str = ""):
+    default = Project.objects.filter(entity=entity, name=project).first() if project else None
+    if project and default is None:
+        raise NotFound(f"No project {entity}/{project}.")
+    return VersionOut.of(resolve(name, request.user, default, type or None))
+
+
+@router.get("/versions/{int:pk}", response=VersionDetail, summary="Read a version")
+def read_version(request, pk: int):
+    version = ArtifactVersion.objects.find(pk)
+    entries = ManifestEntry.objects.filter(version=version).select_related("blob")
+    manifest = {entry.path: FileOut.of(entry.blob) for entry in entries}
+    return {**VersionOut.of(version), "manifest": manifest}
+
+
+@router.get("/versions/{int:pk}/files/{path:path}", auth=api_key, summary="Download a file")
+def download_file(request, pk: int, path: str):
+    entry = ManifestEntry.objects.filter(version_id=pk, path=path).select_related("blob").first()
+    if entry is None:
+        raise NotFound(f"No file {path!r} in artifact version {pk}.")
+    response = FileResponse(blobs.open_blob(entry.blob), content_type="application/octet-stream")
+    response["Content-Length"] = entry.blob.size
+    return response
+
+
+@router.get("/versions/{int:pk}/producers", response=list[RunOut], summary="Runs that logged it")
+def version_producers(request, pk: int):
+    runs = ArtifactVersion.objects.find(pk).producers().select_related("project", "author")
+    return [RunOut.of(run) for run in runs.order_by("edges__created_at")]
+
+
+@router.get("/versions/{int:pk}/consumers", response=list[RunOut], summary="Runs that used it")
+def version_consumers(request, pk: int):
+    runs = ArtifactVersion.objects.find(pk).used_by().select_related("project", "author")
+    return [RunOut.of(run) for run in runs.order_by("edges__created_at")]
+
+
+@router.post("/versions/{int:pk}/aliases", response=VersionOut, summary="Add an alias")
+def add_alias(request, pk: int, data: AliasIn):
+    version = ArtifactVersion.objects.find(pk)
+    version.sequence.add_alias(version, data.alias, request.user)
+    return VersionOut.of(version)
+
+
+@router.delete("/versions/{int:pk}/aliases/{alias}", response=VersionOut, summary="Remove an alias")
+def remove_alias(request, pk: int, alias: str):
+    version = ArtifactVersion.objects.find(pk)
+    version.sequence.remove_alias(alias, request.user, version)
+    return VersionOut.of(version)
