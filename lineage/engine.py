@@ -45,6 +45,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
+from registry import names
 from registry.errors import InvalidName, NotFound
 from registry.models import (
     ArtifactCollection,
@@ -75,9 +76,10 @@ class View:
     extract: frozenset = field(default_factory=frozenset)
 
 
-# Outside the engine a node is "artifact:12" or "run:7". Inside it is one int, its key:
-# pk * 2 for a version, pk * 2 + 1 for a run. A hub's view handles tens of thousands of
-# nodes in every pass; ints hash and compare faster than ("run", pk) tuples (1.4-1.8x).
+# Outside the engine a node is "artifact:12" or "run:7" (registry.names). Inside it is
+# one int, its key: pk * 2 for a version, pk * 2 + 1 for a run. A hub's view handles
+# tens of thousands of nodes in every pass; ints hash and compare faster than
+# ("run", pk) tuples (1.4-1.8x).
 def key_of(kind, pk):
     return pk << 1 | (kind == "run")
 
@@ -94,15 +96,13 @@ def pk_of(key):
     return key >> 1
 
 
-def parse_node_id(node_id):
-    kind, _, pk = str(node_id).partition(":")
-    if kind not in ("artifact", "run") or not pk.isdigit():
-        raise InvalidName(f"Invalid node id {node_id!r}: use 'artifact:<id>' or 'run:<id>'.")
-    return kind, int(pk)
+def key_of_id(text):
+    """'run:7' -> its key; refuses what is not a node id (registry.names.parse_node_id)."""
+    return key_of(*names.parse_node_id(text))
 
 
 def node_id(key):
-    return f"{kind_of(key)}:{key >> 1}"
+    return names.node_id(kind_of(key), key >> 1)
 
 
 def without_gc(function):
@@ -162,7 +162,7 @@ class Result:
 
 
 def compute(base_id, view):
-    base = key_of(*parse_node_id(base_id))
+    base = key_of_id(base_id)
     for hops in (view.upstream, view.downstream):
         if not 0 <= hops <= MAX_HOPS:
             raise InvalidName(f"Hops must be between 0 and {MAX_HOPS}.")
@@ -464,7 +464,7 @@ def _neighbours(edges, levels, nearer):
 
 def _node_or_none(text):
     try:
-        return key_of(*parse_node_id(text))
+        return key_of_id(text)
     except InvalidName:
         return None
 

@@ -7,9 +7,10 @@ from django.views.decorators.http import require_GET
 
 from registry.errors import DomainError, InvalidName
 from registry.models import ArtifactVersion, Registry, Run
+from registry.names import parse_node_id
 
 from .api import ViewQuery
-from .engine import cluster_members, impact, parse_node_id
+from .engine import cluster_members, impact
 
 
 def _node(node_id):

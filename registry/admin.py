@@ -21,8 +21,8 @@ from .models import (
     Registry,
     RegistryMember,
     Run,
-    validate_name,
 )
+from .names import validate_name
 
 
 class ReadOnly:

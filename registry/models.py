@@ -9,7 +9,6 @@ import base64
 import contextlib
 import contextvars
 import hashlib
-import re
 import secrets
 from datetime import timedelta
 
@@ -20,36 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from .errors import (
-    AlreadyExists,
-    Forbidden,
-    InvalidName,
-    NotFound,
-    ReservedAlias,
-    TypeMismatch,
-)
-
-# Used with fullmatch: `$` alone would let a trailing newline through.
-NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}")
-VERSION_ALIAS_RE = re.compile(r"v\d+")
-LATEST = "latest"
-
-
-def validate_name(value, what="name"):
-    """Names of projects, artifacts, types, registries, collections and aliases."""
-    if not isinstance(value, str) or not NAME_RE.fullmatch(value) or value in (".", ".."):
-        raise InvalidName(
-            f"Invalid {what} {value!r}: use 1 to 128 letters, digits, '-', '_' or '.'."
-        )
-    return value
-
-
-def validate_alias(alias):
-    """Aliases a person may set: a valid name that is neither `latest` nor `vN`."""
-    validate_name(alias, "alias")
-    if alias == LATEST or VERSION_ALIAS_RE.fullmatch(alias):
-        raise ReservedAlias(f"The alias {alias!r} is reserved and moves by itself.")
-    return alias
+from . import names
+from .errors import AlreadyExists, Forbidden, InvalidName, NotFound, TypeMismatch
+from .names import LATEST, VERSION_ALIAS_RE, normalized_files, validate_alias, validate_name
 
 
 def is_generated(artifact_type, name):
@@ -101,9 +73,6 @@ def _person(user):
     return user if user is not None and user.is_authenticated else None
 
 
-RESERVED_ENTITIES = {"accounts", "admin", "api", "lineage", "registry", "settings", "static"}
-
-
 class Project(models.Model):
     entity = models.CharField(max_length=128, help_text="User or team namespace.")
     name = models.CharField(max_length=128)
@@ -123,9 +92,7 @@ class Project(models.Model):
 
     @classmethod
     def get_or_create_path(cls, entity, name):
-        validate_name(entity, "entity")
-        if entity in RESERVED_ENTITIES:  # their pages live at /<entity>/<project>/...
-            raise InvalidName(f"The entity name {entity!r} is reserved; choose another.")
+        names.validate_entity(entity)
         validate_name(name, "project name")
         return cls.objects.get_or_create(entity=entity, name=name)[0]
 
@@ -200,6 +167,10 @@ class Run(models.Model):
         p = self.project
         return reverse("registry-run", args=[p.entity, p.name, self.run_id])
 
+    @property
+    def node_id(self):
+        return names.node_id("run", self.pk)
+
     @classmethod
     def start(cls, project, user, run_id=None, **fields):
         """A new run of `project`, or with `run_id` the one already there (a client
@@ -260,6 +231,16 @@ class RegistryQuerySet(models.QuerySet):
         return self.filter(
             Q(visibility=Registry.Visibility.ORGANIZATION) | Q(members__user=user)
         ).distinct()
+
+    def named(self, path_part, user, role=None):
+        """The registry a path names (`model` or `wandb-registry-model`), if the user may
+        see it and has `role` there (a viewer's by default)."""
+        name = names.registry_name(path_part)
+        registry = self.visible_to(user).filter(name=name).first()
+        if registry is None:
+            raise NotFound(f"No registry named {name!r}.")
+        registry.require_role(user, role or RegistryMember.Role.VIEWER)
+        return registry
 
 
 class Registry(models.Model):
@@ -683,6 +664,26 @@ class ArtifactVersionManager(models.Manager):
             raise NotFound(f"No artifact version with id {pk}.")
         return version
 
+    def resolve(self, name, user, project=None, type=None):
+        """The version a name people write points at (see `names.split_name`), in
+        `project` when the name has none; checking `type` when given."""
+        parts, alias = names.split_name(name)
+        if len(parts) == 2:
+            registry = Registry.objects.named(parts[0], user)
+            version = registry.collection_named(parts[1]).version_by_alias(alias)
+        else:
+            if len(parts) == 3:
+                project = Project.objects.filter(entity=parts[0], name=parts[1]).first()
+                if project is None:
+                    raise NotFound(f"No project {parts[0]}/{parts[1]}.")
+            elif project is None:
+                raise InvalidName(f"Say which project {name!r} is in: 'entity/project/{name}'.")
+            sequence = ArtifactSequence.objects.filter(project=project, name=parts[-1]).first()
+            if sequence is None:
+                raise NotFound(f"No artifact {parts[-1]!r} in project {project}.")
+            version = sequence.version_by_alias(alias)
+        return version.check_type(type)
+
 
 class ArtifactVersion(models.Model):
     """Immutable content: a manifest of files, numbered vN in its artifact sequence."""
@@ -734,6 +735,16 @@ class ArtifactVersion(models.Model):
     def type(self):
         return self.sequence.type
 
+    @property
+    def node_id(self):
+        return names.node_id("artifact", self.pk)
+
+    def check_type(self, type):
+        """This version, if it is of `type` (any type when `type` is empty)."""
+        if type and self.type != type:
+            raise TypeMismatch(f"{self.name} is a {self.type!r}, not a {type!r}.")
+        return self
+
     def get_absolute_url(self):
         p = self.sequence.project
         args = [p.entity, p.name, self.sequence.type, self.sequence.name, self.version]
@@ -759,8 +770,8 @@ class ArtifactVersion(models.Model):
 
     def registry_links_visible_to(self, user):
         """This version's collection versions in registries `user` may see, each with its
-        collection, registry, aliases and `url` loaded: two queries however many there are."""
-        links = list(
+        collection, registry and aliases loaded: two queries however many there are."""
+        return list(
             Membership.objects.filter(
                 version=self,
                 collection__kind=ArtifactCollection.Kind.PORTFOLIO,
@@ -770,10 +781,6 @@ class ArtifactVersion(models.Model):
             .prefetch_related("aliases")
             .order_by("collection__registry__name", "collection__name")
         )
-        for link in links:
-            args = [link.collection.registry.name, link.collection.name, f"v{link.index}"]
-            link.url = reverse("registry-collection-version", args=args)
-        return links
 
 
 class Membership(models.Model):
@@ -801,6 +808,15 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.collection}:v{self.index}"
 
+    def get_absolute_url(self):
+        """The collection version's page: `registry/<registry>/<collection>/vN/`, or in
+        an artifact sequence the version's own page."""
+        collection = self.collection
+        if collection.kind == ArtifactCollection.Kind.SEQUENCE:
+            return self.version.get_absolute_url()
+        args = [collection.registry.name, collection.name, f"v{self.index}"]
+        return reverse("registry-collection-version", args=args)
+
 
 class Alias(models.Model):
     """A movable name for one version of one collection. `collection` repeats
@@ -820,27 +836,6 @@ class Alias(models.Model):
 
     def __str__(self):
         return f"{self.collection}:{self.name}"
-
-
-def normalized_files(files):
-    """`files` keyed by normalised paths; two names of one path are refused, not merged."""
-    normalized = {}
-    for path, blob in files.items():
-        clean = normalize_path(path)
-        if clean in normalized:
-            raise InvalidName(f"File path {path!r} names {clean!r} a second time.")
-        normalized[clean] = blob
-    return normalized
-
-
-def normalize_path(path):
-    """A file's path inside an artifact: relative, `/`-separated, never escaping it."""
-    if not isinstance(path, str) or not path or "\x00" in path or len(path) > 1024:
-        raise InvalidName(f"Invalid file path {path!r}.")
-    parts = [part for part in path.replace("\\", "/").split("/") if part not in ("", ".")]
-    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path) or ".." in parts or not parts:
-        raise InvalidName(f"File path {path!r} must stay inside the artifact.")
-    return "/".join(parts)
 
 
 class Blob(models.Model):

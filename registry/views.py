@@ -104,10 +104,8 @@ def collection(request, registry, collection, version=None):
         .prefetch_related("aliases")
         .annotate(source_index=Subquery(source_index.values("index")[:1]))
     )
-    for m in memberships:  # links of the versions table, without a query per row
+    for m in memberships:  # the versions table's names, without a query per row
         m.version.version_index = m.source_index
-        args = [collection.registry.name, collection.name, f"v{m.index}"]
-        m.url = reverse("registry-collection-version", args=args)
     if version is None:
         current = next((m for m in memberships if "latest" in _alias_names(m)), None)
         current = current or (memberships[0] if memberships else None)
@@ -122,7 +120,7 @@ def collection(request, registry, collection, version=None):
         "memberships": memberships,
         "current": current,
         "version": current.version if current else None,
-        "node_id": f"artifact:{current.version_id}" if current else None,
+        "node_id": current.version.node_id if current else None,
         "links": current.version.registry_links_visible_to(request.user) if current else [],
         "tab": _tab(request),
     }
@@ -211,7 +209,7 @@ def version(request, entity, project, type, name, version):
         "sequence": sequence,
         "project": sequence.project,
         "version": version,
-        "node_id": f"artifact:{version.pk}",
+        "node_id": version.node_id,
         "links": version.registry_links_visible_to(request.user),
         "tab": _tab(request),
     }
@@ -241,7 +239,7 @@ def run(request, entity, project, run_id):
         "project": run.project,
         "inputs": run.inputs().select_related("sequence__project"),
         "outputs": run.outputs().select_related("sequence__project"),
-        "node_id": f"run:{run.pk}",
+        "node_id": run.node_id,
         "tab": _tab(request, ("overview", "lineage")),
     }
     return render(request, "registry/run.html", context)

@@ -9,6 +9,9 @@ CHUNK = 1024 * 1024
 PROGRESS_FROM = 4 * 1024 * 1024  # show a progress bar for transfers larger than this
 
 
+# The server's rule is registry/names.py `normalize_path`; the client cannot import the
+# server, so it repeats it here. tests/client/test_names_agree.py runs both over the same
+# cases: change one and that test says so.
 def artifact_path(name):
     """A file's path inside an artifact, checked by the server's rules before any byte is
     sent: relative, `/`-separated, never escaping the artifact."""

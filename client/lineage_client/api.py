@@ -48,10 +48,10 @@ class Api:
     ):
         """The lineage graph around `node` (an Artifact, a Run, or an id such as
         "artifact:12"), as the graph page draws it: {"elements", "base", "truncated"}."""
-        if isinstance(node, Artifact):
-            node = f"artifact:{node.id}"
-        elif isinstance(node, Run):
-            node = f"run:{node._data['id']}"
+        if isinstance(node, Artifact | Run):
+            if node._data is None:
+                raise _http.LineageError(f"{node!r} is not on the server yet: log it first.")
+            node = node._data["node"]  # the id the server gave it, in the server's format
         params = {
             "node": node,
             "upstream": upstream,

@@ -5,8 +5,8 @@ Linking needs the member role in the registry; protected aliases need an admin
 
 from ninja import Router, Schema
 
-from ..models import ArtifactVersion, Collection
-from ..paths import registry_named, split_target
+from ..models import ArtifactVersion, Collection, Registry
+from ..names import split_target
 from .versions import AliasIn
 
 router = Router(tags=["artifacts"])
@@ -32,12 +32,12 @@ class LinkOut(Schema):
             "collection": collection.name,
             "version": f"v{membership.index}",
             "aliases": sorted(membership.aliases.values_list("name", flat=True)),
-            "url": collection.get_absolute_url() + f"v{membership.index}/",
+            "url": membership.get_absolute_url(),
         }
 
 
 def _registry_for_change(path_part, user, aliases=()):
-    registry = registry_named(path_part, user)
+    registry = Registry.objects.named(path_part, user)
     registry.require_change(user, aliases)
     return registry
 

@@ -8,7 +8,6 @@ from ninja.responses import Status
 
 from ..errors import InvalidName
 from ..models import ArtifactVersion, Project, Run
-from ..paths import check_type, resolve
 from .schemas import RunOut, VersionOut
 
 router = Router(tags=["runs"])
@@ -77,12 +76,12 @@ def run_outputs(request, entity: str, project: str, run_id: str):
 
 @router.post("/{entity}/{project}/{run_id}/use", response=VersionOut, summary="Use a version")
 def use_version(request, entity: str, project: str, run_id: str, data: UseIn):
-    """Record a version as an input of the run, by name (see `resolve`) or by id."""
+    """Record a version as an input of the run, by name (as `resolve` takes) or by id."""
     run = Run.objects.find(entity, project, run_id)
     if data.version_id is not None:
-        version = check_type(ArtifactVersion.objects.find(data.version_id), data.type)
+        version = ArtifactVersion.objects.find(data.version_id).check_type(data.type)
     elif data.name:
-        version = resolve(data.name, request.user, run.project, data.type)
+        version = ArtifactVersion.objects.resolve(data.name, request.user, run.project, data.type)
     else:
         raise InvalidName("Say which version to use: `name` or `version_id`.")
     run.use_version(version, use_as=data.use_as)

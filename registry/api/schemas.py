@@ -31,7 +31,7 @@ class RunOut(Schema):
         return {
             **{f: getattr(run, f) for f in RUN_FIELDS},
             "id": run.pk,
-            "node": f"run:{run.pk}",
+            "node": run.node_id,
             "entity": run.project.entity,
             "project": run.project.name,
             "author": run.author.username if run.author else None,
@@ -74,7 +74,7 @@ class VersionOut(Schema):
         project = version.sequence.project
         return {
             "id": version.pk,
-            "node": f"artifact:{version.pk}",
+            "node": version.node_id,
             "name": version.name,
             "sequence": version.sequence.name,
             "version": version.version,

@@ -10,7 +10,6 @@ from .. import blobs
 from ..auth import api_key
 from ..errors import InvalidName, NotFound
 from ..models import ArtifactSequence, ArtifactVersion, Blob, ManifestEntry, Project, Run
-from ..paths import resolve
 from .schemas import FileOut, RunOut, VersionOut
 
 router = Router(tags=["artifacts"])
@@ -106,7 +105,8 @@ def resolve_version(request, name: str, entity: str = "", project: str = "", typ
     default = Project.objects.filter(entity=entity, name=project).first() if project else None
     if project and default is None:
         raise NotFound(f"No project {entity}/{project}.")
-    return VersionOut.of(resolve(name, request.user, default, type or None))
+    version = ArtifactVersion.objects.resolve(name, request.user, default, type or None)
+    return VersionOut.of(version)
 
 
 @router.get("/versions/{int:pk}", response=VersionDetail, summary="Read a version")
