@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "template_partials",
     "registry",
     "lineage",
+    "wandb_api",
 ]
 
 MIDDLEWARE = [
