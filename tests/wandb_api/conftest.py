@@ -10,6 +10,9 @@ import sys
 import textwrap
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
+from pytest_django.live_server_helper import LiveServer
 
 from registry import demo
 from registry.models import ApiKey
@@ -35,7 +38,7 @@ class Wandb:
     def __init__(self, url, key, dirs, cwd):
         self.url, self.key, self.dirs, self.cwd = url, key, dirs, cwd
 
-    def env(self, key=None):
+    def env(self, key=None, extra=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("WANDB_", "LINEAGE_"))}
         env.update({name: str(path) for name, path in self.dirs.items()})
         env.update(
@@ -44,23 +47,23 @@ class Wandb:
             WANDB_SILENT="true",
             NO_PROXY="127.0.0.1,localhost",
         )
-        return env
+        return {**env, **(extra or {})}
 
-    def run(self, code, key=None, check=True):
+    def run(self, code, key=None, check=True, env=None):
         """Run `code` as a script; what it prints last as JSON is returned."""
         script = self.cwd / "script.py"
         script.write_text(textwrap.dedent(code))
-        done = self.call([sys.executable, str(script)], key=key, check=check)
+        done = self.call([sys.executable, str(script)], key=key, check=check, env=env)
         if not check:
             return done
         lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
         return json.loads(lines[-1]) if lines else None
 
-    def call(self, args, key=None, check=True):
+    def call(self, args, key=None, check=True, env=None):
         done = subprocess.run(
             args,
             cwd=self.cwd,
-            env=self.env(key),
+            env=self.env(key, env),
             capture_output=True,
             text=True,
             timeout=WANDB_TIMEOUT,
@@ -70,15 +73,42 @@ class Wandb:
         return done
 
 
+class SerialLiveServerThread(LiveServerThread):
+    """A live server answering one request at a time. The in-memory SQLite test database
+    is one connection shared by every request thread, and wandb-core sends its uploads
+    in parallel: threads would trip over each other there (PostgreSQL keeps threads)."""
+
+    def _create_server(self, connections_override=None):
+        address = (self.host, self.port)
+        return WSGIServer(address, QuietWSGIRequestHandler, allow_reuse_address=False)
+
+
+@pytest.fixture(scope="session")
+def wandb_server(django_db_setup, django_db_blocker):
+    """One server on 127.0.0.1 for every test of the stock client."""
+    with django_db_blocker.unblock():
+        live = LiveServer("127.0.0.1", start=False)
+        if live.thread.connections_override:
+            live.thread = SerialLiveServerThread(
+                "127.0.0.1",
+                static_handler=live.thread.static_handler,
+                connections_override=live.thread.connections_override,
+            )
+            live.thread.daemon = True
+        live.start()
+    yield live
+    live.stop()
+
+
 @pytest.fixture
-def server(live_server, transactional_db, django_user_model, wandb_dirs, tmp_path):
+def server(wandb_server, transactional_db, django_user_model, wandb_dirs, tmp_path):
     """The demo registry served over HTTP, alice's key (an admin of the model registry)
     and a scratch folder with a model file."""
     demo.load()
     alice = django_user_model.objects.get(username="alice")
     _, key = ApiKey.create_for(alice)
     (tmp_path / "model.pt").write_bytes(b"\x00weights of a model trained by wandb\xff" * 64)
-    return Wandb(live_server.url, key, wandb_dirs, tmp_path)
+    return Wandb(wandb_server.url, key, wandb_dirs, tmp_path)
 
 
 @pytest.fixture(autouse=True)
