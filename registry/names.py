@@ -24,7 +24,21 @@ NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 VERSION_ALIAS_RE = re.compile(r"v\d+")
 LATEST = "latest"
 REGISTRY_PREFIX = "wandb-registry-"
-RESERVED_ENTITIES = {"accounts", "admin", "api", "lineage", "registry", "settings", "static"}
+# Top-level URL prefixes (and the wandb client's organisation entity, see wandb_api).
+RESERVED_ENTITIES = {
+    "accounts",
+    "admin",
+    "api",
+    "files",
+    "graphql",
+    "lineage",
+    "organization",
+    "registry",
+    "sdk",
+    "settings",
+    "static",
+    "storage",
+}
 
 
 def validate_name(value, what="name"):

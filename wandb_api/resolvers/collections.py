@@ -213,14 +213,14 @@ def resolve_link_artifact(_, info, input):
             f"not into project {target!r}."
         )
     version = artifact_by_id(user, input.get("artifactID"), staged_ok=False)
-    registry = registry_named(target, user, RegistryMember.Role.MEMBER)
+    registry = registry_named(target, user)
     aliases = []
     for item in input.get("aliases") or []:
         try:
             aliases.append(validate_alias(item["alias"]))
         except ReservedAlias:
             continue
-    registry.require_alias_change(user, aliases)
+    registry.require_change(user, aliases)
     membership = Collection.link(registry, input["artifactPortfolioName"], version, user, aliases)
     return {"versionIndex": membership.index, "artifactMembership": membership}
 
