@@ -36,7 +36,7 @@ def measured_operations():
             yield pytest.param(body, id=f"{path.stem[-11:]}-{number}-{name.split()[0]}")
 
 
-@pytest.mark.parametrize("document", measured_operations())
+@pytest.mark.parametrize("document", list(measured_operations()))
 def test_it_answers_every_measured_operation(document):
     assert validate(schema, parse(document)) == []
 
