@@ -140,3 +140,15 @@ def test_it_turns_telemetry_off(client):
 def test_it_keeps_its_url_prefixes_from_becoming_entities(db, entity):
     with pytest.raises(InvalidName):
         Project.get_or_create_path(entity, "zoo")
+
+
+def test_it_names_an_unknown_run_id_in_an_upsert(client, basic):
+    unknown = base64.b64encode(b"Run:999999").decode()
+    answer = graphql(
+        client,
+        basic,
+        "mutation ($id: String) { upsertBucket(input: {id: $id}) { bucket { id } } }",
+        id=unknown,
+    ).json()
+    assert answer["data"]["upsertBucket"] is None
+    assert answer["errors"][0]["message"] == f"No run with id {unknown!r}."

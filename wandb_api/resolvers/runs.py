@@ -24,7 +24,9 @@ def resolve_upsert_bucket(_, info, input):
     user = info.context["user"]
     fields = run_fields(input)
     if input.get("id"):
-        run = Run.objects.get(pk=ids.decode(input["id"], "Run")[1])
+        run = Run.objects.filter(pk=ids.decode(input["id"], "Run")[1]).first()
+        if run is None:
+            raise NotFound(f"No run with id {input['id']!r}.")
         run.update(**fields)
         return {"bucket": run, "inserted": False}
     entity = input.get("entityName") or user.get_username()
