@@ -15,11 +15,8 @@ from registry.models import (
     Registry,
     RegistryMember,
     Run,
-    normalize_path,
-    validate_alias,
-    validate_name,
 )
-from registry.paths import REGISTRY_PREFIX, registry_named
+from registry.names import REGISTRY_PREFIX, normalize_path, validate_alias, validate_name
 
 from .. import ids, tokens
 from ..models import StagedArtifact
@@ -165,7 +162,7 @@ def resolve_use_artifact(_, info, input):
     user = info.context["user"]
     version = artifact_by_id(user, input["artifactID"], staged_ok=False)
     if (input.get("artifactProjectName") or "").startswith(REGISTRY_PREFIX):
-        registry_named(input["artifactProjectName"], user, RegistryMember.Role.VIEWER)
+        Registry.objects.named(input["artifactProjectName"], user, RegistryMember.Role.VIEWER)
     run = Run.objects.find(input["entityName"], input["projectName"], input["runName"])
     run.use_version(version, use_as=input.get("usedAs") or "")
     return {"artifact": version}

@@ -8,10 +8,10 @@ from registry.models import (
     ArtifactCollection,
     ArtifactSequence,
     Collection,
+    Registry,
     RegistryMember,
-    validate_alias,
 )
-from registry.paths import REGISTRY_PREFIX, registry_named, split_alias
+from registry.names import REGISTRY_PREFIX, split_alias, validate_alias
 
 from .. import ids
 from .artifacts import artifact_by_id, file_connection, type_node
@@ -213,7 +213,7 @@ def resolve_link_artifact(_, info, input):
             f"not into project {target!r}."
         )
     version = artifact_by_id(user, input.get("artifactID"), staged_ok=False)
-    registry = registry_named(target, user)
+    registry = Registry.objects.named(target, user)
     aliases = []
     for item in input.get("aliases") or []:
         try:

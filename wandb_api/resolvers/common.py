@@ -4,8 +4,8 @@ import json
 
 from ariadne import ScalarType
 
-from registry.models import Project, RegistryMember
-from registry.paths import REGISTRY_PREFIX, registry_named
+from registry.models import Project, Registry, RegistryMember
+from registry.names import REGISTRY_PREFIX
 
 from .. import ids
 
@@ -94,7 +94,9 @@ def project_named(user, entity_name, name):
     if not name:
         return None
     if name.startswith(REGISTRY_PREFIX):
-        return RegistryProject(registry_named(name, user, RegistryMember.Role.RESTRICTED_VIEWER))
+        return RegistryProject(
+            Registry.objects.named(name, user, RegistryMember.Role.RESTRICTED_VIEWER)
+        )
     return Project.objects.filter(entity=entity_name or user.get_username(), name=name).first()
 
 
