@@ -25,9 +25,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from server import CHROMIUM_ARGS, app_server  # noqa: E402
 
 CASES = [  # label, consumer runs, query string (besides the node)
-    ("50 nodes, clusters expanded", 24, "upstream=0&downstream=2&expand_clusters=on"),
-    ("500 nodes, clusters expanded", 249, "upstream=0&downstream=2&expand_clusters=on"),
-    ("2,000 nodes, clusters expanded", 999, "upstream=0&downstream=2&expand_clusters=on"),
+    ("50 nodes, clusters expanded", 24, "upstream=0&downstream=2&expand_clusters=1"),
+    ("500 nodes, clusters expanded", 249, "upstream=0&downstream=2&expand_clusters=1"),
+    ("2,000 nodes, clusters expanded", 999, "upstream=0&downstream=2&expand_clusters=1"),
     ("hub, 10,000 consumers, clustered", 10_000, "upstream=0&downstream=2"),
 ]
 

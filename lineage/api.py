@@ -1,46 +1,59 @@
 """GET /api/v1/lineage: one view of the graph, ready for Cytoscape.js."""
 
-from ninja import Field, Query, Router, Schema
+from ninja import Router
 
 from registry.auth import key_or_session
 
-from .engine import MAX_HOPS, View, lineage_view
+from .engine import lineage_view
+from .view import InvalidView, View
 
 router = Router(tags=["lineage"])
 
+SCHEMAS = {
+    "int": lambda spec: {"type": "integer", "minimum": 0, "maximum": spec["max"]},
+    "bool": lambda spec: {"type": "string", "enum": ["0", "1"]},
+    "list": lambda spec: {"type": "string", "description": "Items joined by commas."},
+}
 
-def _names(text):
-    return frozenset(item for item in (text or "").split(",") if item)
+
+def _schema(spec):
+    default = int(spec["default"]) if spec["kind"] == "int" else spec["default"]
+    return {**SCHEMAS[spec["kind"]](spec), "default": default}
 
 
-class ViewQuery(Schema):
-    node: str = Field(description="The base node: `artifact:<id>` or `run:<id>`.")
-    upstream: int = Field(3, ge=0, le=MAX_HOPS, description="Upstream hops (one hop = one edge).")
-    downstream: int = Field(3, ge=0, le=MAX_HOPS, description="Downstream hops.")
-    artifact_types: str = Field("", description="Comma-separated artifact types to keep.")
-    job_types: str = Field("", description="Comma-separated run job types to keep.")
-    extended: bool = Field(False, description="Include extended lineage.")
-    generated: bool = Field(False, description="Include generated artifacts.")
-    expand_clusters: bool = Field(False, description="Never group nodes into clusters.")
-    extract: str = Field("", description="Comma-separated node ids to keep out of clusters.")
-
-    def view(self):
-        return View(
-            upstream=self.upstream,
-            downstream=self.downstream,
-            artifact_types=_names(self.artifact_types),
-            job_types=_names(self.job_types),
-            extended=self.extended,
-            generated=self.generated,
-            expand_clusters=self.expand_clusters,
-            extract=_names(self.extract),
-        )
+def _parameters():
+    """The query's documentation, from the view's one definition (lineage/view.py)."""
+    node = {
+        "name": "node",
+        "in": "query",
+        "required": True,
+        "description": "The base node: `artifact:<id>` or `run:<id>`.",
+        "schema": {"type": "string"},
+    }
+    return [node] + [
+        {
+            "name": spec["name"],
+            "in": "query",
+            "required": False,
+            "description": spec["help"],
+            "schema": _schema(spec),
+        }
+        for spec in View.spec()
+    ]
 
 
 @router.get(
-    "/lineage", auth=key_or_session, url_name="lineage", summary="The lineage graph around a node"
+    "/lineage",
+    auth=key_or_session,
+    url_name="lineage",
+    summary="The lineage graph around a node",
+    openapi_extra={"parameters": _parameters()},
 )
-def lineage(request, query: Query[ViewQuery]):
+def lineage(request):
     """Nodes (runs, artifact versions, clusters) with their level, and the edges between
     them, for the view given. `truncated` is true when the view was cut to the bound."""
-    return lineage_view(query.node, query.view())
+    view = View.from_query(request.GET, others=["node"])
+    node = request.GET.get("node")
+    if not node:
+        raise InvalidView("The request is not valid: say which node, e.g. node=artifact:12.")
+    return lineage_view(node, view)

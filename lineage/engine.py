@@ -39,7 +39,7 @@ import gc
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
@@ -57,23 +57,12 @@ from registry.models import (
     is_generated,
 )
 
+from .view import MAX_HOPS, View
+
 USES, LOGS = LineageEdge.Direction.USES, LineageEdge.Direction.LOGS
-MAX_HOPS = 10
 CLUSTER_MIN = 5
 MEMBERS_LISTED = 50
 RAW_FACTOR = 50  # how many raw nodes the walk may visit per node it may return
-
-
-@dataclass(frozen=True)
-class View:
-    upstream: int = 3
-    downstream: int = 3
-    artifact_types: frozenset = field(default_factory=frozenset)
-    job_types: frozenset = field(default_factory=frozenset)
-    extended: bool = False
-    generated: bool = False
-    expand_clusters: bool = False
-    extract: frozenset = field(default_factory=frozenset)
 
 
 # Outside the engine a node is "artifact:12" or "run:7" (registry.names). Inside it is
@@ -124,9 +113,9 @@ def without_gc(function):
 
 
 @without_gc
-def lineage_view(base_id, view=View()):
+def lineage_view(base_id, view=None):
     """The view around `base_id` as {"elements": {...}, "base": id, "truncated": bool}."""
-    result = compute(base_id, view)
+    result = compute(base_id, view or View())
     shown, edges, cut = bound(result, settings.LINEAGE_MAX_NODES)
     return render(result, shown, edges, result.graph.truncated or cut)
 
@@ -162,10 +151,7 @@ class Result:
 
 
 def compute(base_id, view):
-    base = key_of_id(base_id)
-    for hops in (view.upstream, view.downstream):
-        if not 0 <= hops <= MAX_HOPS:
-            raise InvalidName(f"Hops must be between 0 and {MAX_HOPS}.")
+    base = key_of_id(base_id)  # the view checked its hops when it was made
     graph = Graph(base, raw_limit=settings.LINEAGE_MAX_NODES * RAW_FACTOR)
     graph.walk(view.upstream, upstream=True)
     graph.walk(view.downstream, upstream=False)

@@ -1,34 +1,41 @@
+from dataclasses import fields
+
 from django import forms
 
-from .engine import MAX_HOPS, View, filter_choices
+from .engine import filter_choices
+from .view import View
 
 # The page explains how to choose several values in the element with this id.
 MULTI = {"aria-describedby": "custom-multi-hint", "size": 4}
 
 
+def _field(f, choices):
+    """The form field of one of the view's fields (lineage/view.py)."""
+    meta, kind = f.metadata, type(f.default)
+    if kind is bool:
+        return forms.BooleanField(label=meta["label"], required=False)
+    if kind is int:
+        return forms.IntegerField(label=meta["label"], min_value=0, max_value=meta["max"])
+    return forms.MultipleChoiceField(
+        label=meta["label"],
+        required=False,
+        choices=[(choice, choice) for choice in choices],
+        widget=forms.SelectMultiple(MULTI),
+    )
+
+
 class ViewForm(forms.Form):
-    """The Custom view, bound from the page's query string: the URL is the view."""
+    """The Custom view, showing `view`. graph.js reads it and writes the view to the page
+    URL and the API query in the view's one encoding; the server reads it back with
+    View.from_query, so the form itself is never bound."""
 
-    artifact_types = forms.MultipleChoiceField(
-        label="Filter by artifact type", required=False, widget=forms.SelectMultiple(MULTI)
-    )
-    job_types = forms.MultipleChoiceField(
-        label="Filter by run job type", required=False, widget=forms.SelectMultiple(MULTI)
-    )
-    extended = forms.BooleanField(label="Include extended lineage", required=False)
-    generated = forms.BooleanField(label="Include generated artifacts", required=False)
-    expand_clusters = forms.BooleanField(label="Expand clusters", required=False)
-    downstream = forms.IntegerField(label="Downstream hops", min_value=0, max_value=MAX_HOPS)
-    upstream = forms.IntegerField(label="Upstream hops", min_value=0, max_value=MAX_HOPS)
-
-    def __init__(self, data=None):
-        defaults = View()
-        if data is not None:  # missing hop counts mean the defaults, not an error
-            data = data.copy()
-            data.setdefault("upstream", defaults.upstream)
-            data.setdefault("downstream", defaults.downstream)
-        initial = {"upstream": defaults.upstream, "downstream": defaults.downstream}
-        super().__init__(data, initial=initial, label_suffix="")
+    def __init__(self, view=None):
+        super().__init__(label_suffix="")
+        view = view or View()
         types, jobs = filter_choices()
-        self.fields["artifact_types"].choices = [(t, t) for t in types]
-        self.fields["job_types"].choices = [(j, j) for j in jobs]
+        choices = {"artifact_types": types, "job_types": jobs}
+        for f in fields(View):
+            if f.metadata["on_form"]:
+                self.fields[f.name] = _field(f, choices.get(f.name, ()))
+                value = getattr(view, f.name)
+                self.initial[f.name] = sorted(value) if isinstance(value, frozenset) else value

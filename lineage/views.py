@@ -9,8 +9,8 @@ from registry.errors import DomainError, InvalidName
 from registry.models import ArtifactVersion, Registry, Run
 from registry.names import parse_node_id
 
-from .api import ViewQuery
 from .engine import cluster_members, impact
+from .view import View
 
 
 def _node(node_id):
@@ -51,13 +51,9 @@ def cluster(request):
     type), each with Preview and Extract. The query string carries the view."""
     params = request.GET.copy()
     query = params.pop("q", [""])[-1]
-    cluster_id = params.get("cluster", "")
     try:
-        view = ViewQuery(**params.dict())
-    except ValueError as error:
-        raise Http404("Invalid view.") from error
-    try:
-        members, total = cluster_members(view.node, view.view(), cluster_id, query)
+        view = View.from_query(params, others=["node", "cluster", "label"])
+        members, total = cluster_members(params.get("node"), view, params.get("cluster"), query)
     except DomainError as error:
         raise Http404(error.message) from error
     context = {

@@ -35,31 +35,32 @@ class Api:
             self._session.get_json(f"/api/v1/runs/{'/'.join(parts)}"), self._session
         )
 
-    def lineage(
-        self,
-        node,
-        upstream=3,
-        downstream=3,
-        artifact_types=None,
-        job_types=None,
-        extended=False,
-        generated=False,
-        expand_clusters=False,
-    ):
+    def lineage(self, node, **view):
         """The lineage graph around `node` (an Artifact, a Run, or an id such as
-        "artifact:12"), as the graph page draws it: {"elements", "base", "truncated"}."""
-        if isinstance(node, Artifact | Run):
-            if node._data is None:
-                raise _http.LineageError(f"{node!r} is not on the server yet: log it first.")
-            node = node._data["node"]  # the id the server gave it, in the server's format
-        params = {
-            "node": node,
-            "upstream": upstream,
-            "downstream": downstream,
-            "artifact_types": ",".join(artifact_types or []),
-            "job_types": ",".join(job_types or []),
-            "extended": int(extended),
-            "generated": int(generated),
-            "expand_clusters": int(expand_clusters),
-        }
+        "artifact:12"), as the graph page draws it: {"elements", "base", "truncated"}.
+
+        `view` takes what the page's view does, by the same names (the server's
+        lineage/view.py defines them and refuses a name it does not know): upstream=2,
+        downstream=1, artifact_types=["model"], job_types=[...], extended=True,
+        generated=True, expand_clusters=True, extract=["run:7"]."""
+        params = {"node": _node(node), **{key: _encode(value) for key, value in view.items()}}
         return self._session.get_json("/api/v1/lineage", **params)
+
+
+def _node(node):
+    """The id of a node: an Artifact's or Run's as the server gave it, else as given."""
+    if isinstance(node, Artifact | Run):
+        if node._data is None:
+            raise _http.LineageError(f"{node!r} is not on the server yet: log it first.")
+        return node._data["node"]
+    return node
+
+
+def _encode(value):
+    """A view value in the page URL's encoding: flags 1/0, lists joined by commas (of
+    names, or of nodes for `extract`)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ",".join(sorted(str(_node(item)) for item in value))
+    return value

@@ -15,8 +15,8 @@ const form = $("lineage-custom");
 const panel = $("lineage-panel");
 const panelHint = panel.firstElementChild.cloneNode(true);
 const eye = $("lineage-eye");
-const VIEW_KEYS = ["upstream", "downstream", "artifact_types", "job_types", "extended",
-  "generated", "expand_clusters"];
+// The view's fields (lineage/view.py): name, kind (int, bool, list), encoded default.
+const VIEW = JSON.parse($("lineage-view-spec").textContent);
 const COLORS = {
   run: { fill: "#e3f6e8", line: "#2da44e" },
   artifact: { fill: "#e7f0fe", line: "#1a73e8" },
@@ -105,33 +105,35 @@ const cy = cytoscape({
 });
 window.lineageGraph = cy;
 
-// ---- the view: form <-> API query <-> page URL ----
+// ---- the view: form + extracted nodes -> one encoding, for the API query and page URL ----
 
-function formView() {
+// The view as View.to_query() encodes it: lists joined by commas, flags 1/0, defaults left out.
+function viewQuery() {
   const data = new FormData(form);
   const view = {};
-  for (const key of VIEW_KEYS) {
-    const values = data.getAll(key);
-    if (values.length) view[key] = values.join(",");
+  for (const { name, kind, default: fallback, onForm } of VIEW) {
+    let value;
+    if (!onForm) value = [...state[name]].sort().join(",");  // extract: kept on the page
+    else if (kind === "list") value = data.getAll(name).sort().join(",");
+    else if (kind === "bool") value = data.has(name) ? "1" : "0";
+    else value = data.get(name) ?? "";
+    if (value !== fallback) view[name] = value;
   }
-  for (const flag of ["extended", "generated", "expand_clusters"]) view[flag] = view[flag] ? "1" : "0";
   return view;
 }
 
 function apiUrl() {
-  const query = new URLSearchParams({ node: state.node, ...formView() });
-  if (state.extract.size) query.set("extract", [...state.extract].join(","));
-  return `${root.dataset.api}?${query}`;
+  return `${root.dataset.api}?${new URLSearchParams({ node: state.node, ...viewQuery() })}`;
 }
 
 function saveUrl(push) {
   const query = new URLSearchParams(location.search);
-  for (const key of [...VIEW_KEYS, "node", "hidden", "extract"]) query.delete(key);
+  for (const { name } of VIEW) query.delete(name);
+  for (const key of ["node", "hidden"]) query.delete(key);
   query.set("tab", "lineage");
-  for (const [key, value] of new FormData(form)) query.append(key, value);
+  for (const [key, value] of Object.entries(viewQuery())) query.set(key, value);
   if (state.node !== root.dataset.node) query.set("node", state.node);
   if (state.hidden.size) query.set("hidden", [...state.hidden].join(","));
-  if (state.extract.size) query.set("extract", [...state.extract].join(","));
   history[push ? "pushState" : "replaceState"](null, "", `${location.pathname}?${query}`);
 }
 
@@ -441,7 +443,7 @@ function download(name, blob) {
 }
 
 function exportJson() {
-  const data = { ...state.answer, view: formView(), hidden: [...state.hidden], extract: [...state.extract] };
+  const data = { ...state.answer, view: viewQuery(), hidden: [...state.hidden], extract: [...state.extract] };
   download("lineage.json", new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
 }
 

@@ -2,6 +2,8 @@
 
 import json
 import re
+from unittest.mock import ANY
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Error, expect
@@ -184,14 +186,19 @@ def test_it_applies_a_custom_view_and_reproduces_it_from_the_url(page):
     form.get_by_label("Expand clusters").check()
     form.get_by_label("Upstream hops").fill("2")
     form.get_by_label("Downstream hops").fill("1")
-    page.get_by_role("button", name="Apply").click()
+    with page.expect_request(lambda request: "/api/v1/lineage?" in request.url) as asked:
+        page.get_by_role("button", name="Apply").click()
     page.wait_for_function(READY_WITH % "source-zoo-train.py:v0")
     expected = graph_labels(page)
     assert "zoo_holdout:v0" in expected  # extended: the eval run's other input
     assert "zoo-eval-ylbchv20:v0" in expected  # extended: its output
     assert "5 runs" not in expected and "misty-river-6" not in expected  # 2 hops up
     url = page.url
-    assert "upstream=2" in url and "expand_clusters=on" in url
+    # One encoding: the page URL carries the view exactly as the API query does.
+    view = {"upstream": ["2"], "downstream": ["1"], "job_types": ["eval,preprocess,train"]}
+    view |= {"extended": ["1"], "generated": ["1"], "expand_clusters": ["1"]}
+    assert parse_qs(urlsplit(url).query) == {"tab": ["lineage"], **view}
+    assert parse_qs(urlsplit(asked.value.url).query) == {"node": [ANY], **view}
     page.goto("/")
     page.goto(url)
     wait_for_graph(page)
@@ -391,7 +398,7 @@ def test_it_lays_out_a_large_view_in_columns_by_level(page):
         run.use_version(data)
         blob = {"m": store_bytes(f"model {i}".encode())}
         ArtifactSequence.log_version(project, "wide-model", "model", blob, run=run)
-    page.goto(f"/lineage/artifact:{data.pk}/?upstream=0&downstream=2&expand_clusters=on")
+    page.goto(f"/lineage/artifact:{data.pk}/?upstream=0&downstream=2&expand_clusters=1")
     wait_for_graph(page)
     nodes = page.evaluate(
         """window.lineageGraph.nodes().map(n => ({

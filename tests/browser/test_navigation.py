@@ -84,7 +84,7 @@ def test_it_does_the_must_show_flow_by_clicking_from_the_registry_home(page):
     ).click()
     wait_for_labels(page, gone=["zoo-eval-ylbchv20:v0"])
     expected, url = graph_labels(page), page.url
-    assert "extract=" in url and "hidden=" in url and "extended=on" in url
+    assert "extract=" in url and "hidden=" in url and "extended=1" in url
 
     page.reload()
     wait_for_graph(page)

@@ -6,7 +6,7 @@ import lineage_client as wandb
 import pytest
 from lineage_client import LineageError
 
-from registry.models import ApiKey, Collection, Registry
+from registry.models import ApiKey, Collection, Registry, Run
 
 
 def log(run, name="zoo-files", type="dataset", **files):
@@ -69,6 +69,26 @@ def test_it_walks_the_lineage_graph(server):
     assert graph["base"] == f"artifact:{model.id}"
     narrow = wandb.Api().lineage(f"artifact:{model.id}", upstream=3, job_types=["train"])
     assert "5 runs" not in {n["data"]["label"] for n in narrow["elements"]["nodes"]}
+
+
+def test_it_asks_for_any_view_the_browser_can_extract_included(server):
+    from lineage.engine import lineage_view
+    from lineage.view import View
+
+    api = wandb.Api()
+    model = api.artifact("acme/zoo/zoo-ylbchv20:v0")
+    picked = api.run("acme/zoo/" + Run.objects.get(name="misty-river-6").run_id)
+    view = {"upstream": 4, "extended": True, "generated": False, "artifact_types": ["dataset"]}
+    graph = api.lineage(model, **view, extract=[picked])
+    browser = View(**view, extract=frozenset({picked._data["node"]}))
+    assert graph == lineage_view(model._data["node"], browser)
+    labels = {n["data"]["label"] for n in graph["elements"]["nodes"]}
+    assert "misty-river-6" in labels  # out of its cluster
+    assert "misty-river-6" not in {
+        n["data"]["label"] for n in api.lineage(model, **view)["elements"]["nodes"]
+    }
+    with pytest.raises(LineageError, match="unknown key 'upstreams'"):
+        api.lineage(model, upstreams=2)
 
 
 def test_it_marks_a_run_failed_when_the_block_raises(server):

@@ -62,3 +62,34 @@ def test_it_explains_bad_requests(client, key, data, params, status, message):
     response = get(client, key, **params)
     assert response.status_code == status
     assert message in response.json()["detail"]
+
+
+def test_it_refuses_an_unknown_view_key(client, key, data):
+    response = get(client, key, node=f"artifact:{data.pk}", upstreams="2")
+    assert response.status_code == 422
+    assert "unknown key 'upstreams'" in response.json()["detail"]
+
+
+def test_it_reads_the_page_urls_encoding_extract_included(client, key, g):
+    data = g.art("data")
+    runs = [g.run(f"sweep-{i}", uses=[data]) for i in range(7)]
+    clustered = get(client, key, node=data.node_id, downstream="1").json()
+    assert [n["data"]["label"] for n in clustered["elements"]["nodes"]] == ["data:v0", "7 runs"]
+    picked = f"{runs[0].node_id},{runs[1].node_id}"
+    body = get(client, key, node=data.node_id, downstream="1", extract=picked).json()
+    labels = sorted(n["data"]["label"] for n in body["elements"]["nodes"])
+    assert labels == ["5 runs", "data:v0", "sweep-0", "sweep-1"]
+    flat = get(client, key, node=data.node_id, downstream="1", expand_clusters="1").json()
+    assert len(flat["elements"]["nodes"]) == 8
+    refused = get(client, key, node=data.node_id, expand_clusters="on")
+    assert refused.status_code == 422 and "1 or 0" in refused.json()["detail"]
+
+
+def test_it_documents_the_views_fields(client):
+    from lineage.view import View
+
+    schema = client.get("/api/v1/openapi.json").json()
+    parameters = schema["paths"]["/api/v1/lineage"]["get"]["parameters"]
+    assert [p["name"] for p in parameters] == ["node"] + [s["name"] for s in View.spec()]
+    upstream = next(p for p in parameters if p["name"] == "upstream")
+    assert upstream["schema"] == {"type": "integer", "minimum": 0, "maximum": 10, "default": 3}

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from registry import demo
@@ -75,3 +77,30 @@ def test_it_searches_a_cluster_on_the_server(viewer):
     gone = viewer.get("/lineage/cluster/", {**params, "cluster": "cluster:nothing"})
     assert gone.status_code == 404
     assert viewer.get("/lineage/cluster/", {**params, "upstream": "99"}).status_code == 404
+
+
+def test_it_shows_the_view_of_the_url_in_the_custom_form(client, alice, g):
+    from lineage.view import View
+
+    client.force_login(alice)
+    data = g.art("data")
+    g.art("model", "model", run=g.run("train", "train", uses=[data]))
+    query = "artifact_types=dataset,model&extended=1&upstream=2&extract=run:1"
+    body = client.get(f"/lineage/{data.node_id}/?{query}").content.decode()
+    assert '<option value="dataset" selected>' in body
+    assert '<option value="model" selected>' in body
+    assert 'name="extended" id="id_extended" checked' in body
+    assert 'name="generated" id="id_generated">' in body
+    assert 'name="upstream" value="2"' in body and 'name="downstream" value="3"' in body
+    spec = json.loads(
+        body.split('id="lineage-view-spec" type="application/json">', 1)[1].split("</script>", 1)[0]
+    )
+    assert spec == View.spec()
+
+
+def test_it_says_what_is_wrong_with_a_view_in_the_url(client, alice, g):
+    client.force_login(alice)
+    data = g.art("data")
+    body = client.get(f"/lineage/{data.node_id}/?upstream=99").content.decode()
+    assert 'role="alert">The view is not valid: upstream must be between 0 and 10.' in body
+    assert 'name="upstream" value="3"' in body  # the default view is drawn instead
