@@ -9,6 +9,7 @@ import base64
 import contextlib
 import contextvars
 import hashlib
+import json
 import secrets
 from datetime import timedelta
 
@@ -46,6 +47,11 @@ def manifest_digest(entries):
     return md5.hexdigest()
 
 
+def identity_digest(identity):
+    """The digest of a described version (see ArtifactSequence.described_version)."""
+    return hashlib.md5(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
 _replay_clock = contextvars.ContextVar("replay_clock", default=None)
 
 
@@ -73,15 +79,36 @@ def _person(user):
     return user if user is not None and user.is_authenticated else None
 
 
+def created_or_existing(create, existing):
+    """`create()` in a savepoint; when a concurrent writer made the row first, theirs
+    (`existing` is the queryset that finds it)."""
+    try:
+        with transaction.atomic():
+            return create()
+    except IntegrityError:
+        return existing.get()
+
+
 class Project(models.Model):
     entity = models.CharField(max_length=128, help_text="User or team namespace.")
     name = models.CharField(max_length=128)
+    openlineage_namespace = models.CharField(
+        max_length=1024,
+        blank=True,
+        help_text="The OpenLineage namespace this project holds, exactly as sent (its name is "
+        "a readable form of it); blank for the projects of our clients.",
+    )
     created_at = models.DateTimeField(default=now)
 
     class Meta:
         ordering = ["entity", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["entity", "name"], name="unique_project_path")
+            models.UniqueConstraint(fields=["entity", "name"], name="unique_project_path"),
+            models.UniqueConstraint(
+                fields=["entity", "openlineage_namespace"],
+                condition=~Q(openlineage_namespace=""),
+                name="unique_project_namespace",
+            ),
         ]
 
     def __str__(self):
@@ -95,6 +122,22 @@ class Project(models.Model):
         names.validate_entity(entity)
         validate_name(name, "project name")
         return cls.objects.get_or_create(entity=entity, name=name)[0]
+
+    @classmethod
+    def for_namespace(cls, entity, namespace):
+        """The project of `entity` holding OpenLineage namespace `namespace`, created when
+        missing under a readable name (`postgres://db:5432` -> `postgres-db-5432`)."""
+        existing = cls.objects.filter(entity=entity, openlineage_namespace=namespace)
+        project = existing.first()
+        if project is not None:
+            return project
+        names.validate_entity(entity)
+        taken = cls.objects.filter(entity=entity)
+        name = names.readable_name(namespace, lambda name: taken.filter(name=name).exists())
+        return created_or_existing(
+            lambda: cls.objects.create(entity=entity, name=name, openlineage_namespace=namespace),
+            existing,
+        )
 
 
 ADJECTIVES = (
@@ -212,6 +255,76 @@ class Run(models.Model):
                 defaults={"use_as": use_as},
             )
         return edge
+
+    def log_version(self, version):
+        """Record `version` as an output (logged again: still one edge)."""
+        return LineageEdge.objects.get_or_create(
+            run=self, version=version, direction=LineageEdge.Direction.LOGS
+        )[0]
+
+    def forget_versions(self, direction, versions, replacement=None):
+        """Drop this run's edges to `versions` in `direction`: for a run that said which
+        version it read or wrote only later (an OpenLineage run's COMPLETE naming the
+        version its START could not know yet). What the run said of them (its facets)
+        moves to `replacement`, unless it keeps another edge to them."""
+        self.edges.filter(direction=direction, version__in=versions).delete()
+        if replacement is not None:
+            kept = self.edges.filter(version__in=versions).values("version")
+            moved = self.facets.filter(version__in=versions).exclude(version__in=kept)
+            moved.update(version=replacement)
+
+    @classmethod
+    def latest_of_job(cls, entity, namespace, job_name):
+        """The latest run of an OpenLineage job, or None."""
+        runs = cls.objects.filter(
+            project__entity=entity, project__openlineage_namespace=namespace, name=job_name
+        )
+        return runs.order_by("-started_at", "-pk").first()
+
+    def parent_run_id(self):
+        """The OpenLineage runId of the run this one ran within (a task's DAG run), or ""."""
+        parent = self.facets.filter(scope=Facet.Scope.RUN, name="parent").newest().get("parent")
+        run = parent.get("run") if isinstance(parent, dict) else None
+        return str(run.get("runId", "")).lower() if isinstance(run, dict) else ""
+
+    def parent_run(self):
+        """The run this one ran within, when its events arrived."""
+        run_id = self.parent_run_id()
+        if not run_id:
+            return None
+        runs = Run.objects.filter(project__entity=self.project.entity, run_id=run_id)
+        return runs.exclude(project__openlineage_namespace="").first()
+
+    def child_runs(self):
+        """The runs that name this one as their parent."""
+        named = Facet.objects.filter(
+            scope=Facet.Scope.RUN, name="parent", value__run__runId=self.run_id
+        )
+        return Run.objects.filter(pk__in=named.values("run")).order_by("started_at", "pk")
+
+    def shown_facets(self):
+        """{"run": {name: value}, "job": {name: value}}: the newest of each facet, the job's
+        from this run's events, else from its job's own (JobEvent) ones."""
+        job = Facet.objects.filter(
+            scope=Facet.Scope.JOB, project_id=self.project_id, job_name=self.name
+        )
+        return {
+            "run": self.facets.filter(scope=Facet.Scope.RUN).newest(),
+            "job": {**job.filter(run__isnull=True).newest(), **job.filter(run=self).newest()},
+        }
+
+    def edge_facets(self):
+        """[(version, "input" or "output", {name: value})]: what this run's events said of
+        its reading or writing each version (OpenLineage inputFacets and outputFacets)."""
+        edges = Facet.Scope.INPUT, Facet.Scope.OUTPUT
+        pairs = self.facets.filter(scope__in=edges).values_list("version", "scope").distinct()
+        versions = ArtifactVersion.objects.select_related("sequence").in_bulk(
+            [pk for pk, _ in pairs]
+        )
+        return [
+            (versions[pk], scope, self.facets.filter(version_id=pk, scope=scope).newest())
+            for pk, scope in sorted(set(pairs))
+        ]
 
     def inputs(self):
         return ArtifactVersion.objects.filter(
@@ -372,6 +485,12 @@ class ArtifactCollection(models.Model):
     name = models.CharField(max_length=128)
     type = models.CharField(max_length=128, db_index=True)
     description = models.TextField(blank=True)
+    openlineage_name = models.CharField(
+        max_length=1024,
+        blank=True,
+        help_text="The OpenLineage dataset name, exactly as sent (its namespace is the "
+        "project's); blank for the artifacts of our clients.",
+    )
     created_at = models.DateTimeField(default=now)
     next_index = models.PositiveIntegerField(
         default=0, editable=False, help_text="The next version number; never reused."
@@ -389,6 +508,11 @@ class ArtifactCollection(models.Model):
                 fields=["registry", "name"],
                 condition=Q(kind="portfolio"),
                 name="unique_collection_name",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "openlineage_name"],
+                condition=Q(kind="sequence") & ~Q(openlineage_name=""),
+                name="unique_sequence_dataset",
             ),
             models.CheckConstraint(
                 condition=Q(kind="sequence", project__isnull=False, registry__isnull=True)
@@ -541,13 +665,58 @@ class ArtifactSequence(ArtifactCollection):
                     files, digest, user, description, metadata, generated
                 )
             if run is not None:
-                LineageEdge.objects.get_or_create(
-                    run=run, version=version, direction=LineageEdge.Direction.LOGS
-                )
+                run.log_version(version)
             membership = sequence.membership_of(version)
             for alias in aliases:
                 sequence._move_alias(membership, alias, user)
         return version, created
+
+    @classmethod
+    def for_dataset(cls, project, dataset_name):
+        """The `dataset` sequence of `project` for OpenLineage dataset `dataset_name` (the
+        project holds its namespace), created when missing under a readable name."""
+        existing = cls.objects.filter(project=project, openlineage_name=dataset_name)
+        sequence = existing.first()
+        if sequence is not None:
+            return sequence
+        taken = ArtifactCollection.objects.filter(project=project)
+        name = names.readable_name(dataset_name, lambda name: taken.filter(name=name).exists())
+        return created_or_existing(
+            lambda: cls.objects.create(
+                project=project, name=name, type="dataset", openlineage_name=dataset_name
+            ),
+            existing,
+        )
+
+    def described_version(self, identity, user=None):
+        """The version that `identity` names: a version of content we hold no files of (an
+        OpenLineage dataset), described by parts any of which may be unknown, e.g.
+        {"datasetVersion": "5", "schema": "<digest>"}. Equal parts name the same version.
+        Otherwise parts that do not contradict the newest version describe it: unknown
+        ones it lacked complete it (a START names a dataset's schema, its COMPLETE the
+        version written), so the order of the events never matters. Parts that
+        contradict it make the next vN. Returns the version."""
+        with transaction.atomic():
+            sequence = self._lock()
+            version = sequence.versions.filter(digest=identity_digest(identity)).first()
+            if version is not None:
+                return version
+            version = sequence.newest_version()
+            if version is None or not version.describes(identity):
+                return sequence._create_version(
+                    {}, identity_digest(identity), user, "", {"identity": identity}, False
+                )
+            merged = {**version.identity, **identity}
+            if merged != version.identity:
+                known = sequence.versions.filter(digest=identity_digest(merged)).first()
+                if known is not None:
+                    return known
+                version.complete_identity(merged)
+            return version
+
+    def newest_version(self):
+        """The version with the highest vN, or None."""
+        return self.versions.order_by("-version_index").first()
 
     def _create_version(self, files, digest, user, description, metadata, generated):
         version = ArtifactVersion.objects.create(
@@ -750,6 +919,27 @@ class ArtifactVersion(models.Model):
         args = [p.entity, p.name, self.sequence.type, self.sequence.name, self.version]
         return reverse("registry-version", args=args)
 
+    @property
+    def identity(self):
+        """What describes a version of content we hold no files of; see described_version."""
+        return self.metadata.get("identity", {})
+
+    def describes(self, identity):
+        """Whether `identity` says nothing that contradicts this version's."""
+        mine = self.identity
+        return all(mine[part] == value for part, value in identity.items() if part in mine)
+
+    def complete_identity(self, identity):
+        """Learn the parts of this version's identity that were unknown; the caller holds
+        its sequence's lock and checked that no other version has `identity`."""
+        self.metadata = {**self.metadata, "identity": identity}
+        self.digest = identity_digest(identity)
+        self.save(update_fields=["metadata", "digest"])
+
+    def shown_facets(self):
+        """The newest of each OpenLineage facet of this version, {name: value}."""
+        return self.facets.filter(scope=Facet.Scope.DATASET).newest()
+
     def aliases(self):
         """Alias names in the home sequence, `latest` included."""
         return list(
@@ -898,6 +1088,87 @@ class LineageEdge(models.Model):
 
     def __str__(self):
         return f"{self.run} {self.direction} {self.version_id}"
+
+
+class FacetQuerySet(models.QuerySet):
+    def newest(self):
+        """{name: value} of the newest of each facet, by event time (then the larger value
+        digest, so the order events arrived in never matters); a facet whose newest says
+        `_deleted` is left out. Values are read for the winners only."""
+        winners = {}
+        for row in self.order_by("event_time", "digest").values("id", "name"):
+            winners[row["name"]] = row["id"]
+        values = self.model.objects.in_bulk(list(winners.values()))
+        shown = {name: values[pk].value for name, pk in sorted(winners.items())}
+        return {
+            name: value
+            for name, value in shown.items()
+            if not (isinstance(value, dict) and value.get("_deleted") is True)
+        }
+
+
+class Facet(models.Model):
+    """One OpenLineage facet as one event sent it, kept however many events send it (an
+    equal value seen again only moves its event time forward)."""
+
+    class Scope(models.TextChoices):
+        RUN = "run", "run facet"
+        JOB = "job", "job facet"
+        DATASET = "dataset", "dataset facet"
+        INPUT = "input", "input facet"
+        OUTPUT = "output", "output facet"
+
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    name = models.CharField(max_length=255, help_text="The facet's key, e.g. `schema`.")
+    run = models.ForeignKey(
+        Run, null=True, blank=True, on_delete=models.CASCADE, related_name="facets"
+    )
+    version = models.ForeignKey(
+        ArtifactVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="facets"
+    )
+    project = models.ForeignKey(
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Job facets: the project of the job's namespace.",
+    )
+    job_name = models.CharField(max_length=256, blank=True, help_text="Job facets: the job.")
+    event_time = models.DateTimeField()
+    value = models.JSONField()
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the value.")
+
+    objects = FacetQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "scope"], name="facet_by_run"),
+            models.Index(fields=["version", "scope"], name="facet_by_version"),
+            models.Index(fields=["project", "job_name"], name="facet_by_job"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_scope_display()} {self.name}"
+
+    @classmethod
+    def record(cls, scope, facets, event_time, **owner):
+        """Keep each of `facets` ({name: value}) for `owner` (run, version, project and
+        job_name); a value this owner already has only moves its event time forward."""
+        for name, value in facets.items():
+            digest = hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+            same = cls.objects.filter(scope=scope, name=name, digest=digest, **owner)
+            if same.filter(event_time__gte=event_time).exists():
+                continue
+            if not same.update(event_time=event_time):
+                cls.objects.create(
+                    scope=scope,
+                    name=name,
+                    digest=digest,
+                    value=value,
+                    event_time=event_time,
+                    **owner,
+                )
 
 
 class AuditEventQuerySet(models.QuerySet):

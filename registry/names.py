@@ -11,10 +11,12 @@
   with an optional `wandb-registry-` prefix on the registry, as the reference SDK
   writes them; its three-part form `org/wandb-registry-model/collection:alias` is taken
   too (the org is ignored). `split_name`, `split_alias`, `split_target`.
+- A readable name for an exact one our rules refuse (an OpenLineage namespace): `readable_name`.
 - A lineage graph node's id: `artifact:<id>` (a version) or `run:<id>`, built by
   `node_id` and read by `parse_node_id`, the one parser.
 """
 
+import hashlib
 import re
 
 from .errors import InvalidName, ReservedAlias
@@ -56,6 +58,21 @@ def validate_alias(alias):
     if alias == LATEST or VERSION_ALIAS_RE.fullmatch(alias):
         raise ReservedAlias(f"The alias {alias!r} is reserved and moves by itself.")
     return alias
+
+
+def readable_name(text, taken=lambda name: False):
+    """A valid name that reads like `text` (each run of other characters becomes `-`), for
+    what arrives with an exact name our rules do not allow (OpenLineage namespaces and
+    datasets). When `taken(name)` says another holds it, a short hash of `text` is added."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "unnamed"
+    if name in (".", ".."):
+        name = "unnamed"
+    suffix = "-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    if len(name) > 128:
+        name = name[: 128 - len(suffix)] + suffix
+    if taken(name):
+        name = name[: 128 - len(suffix)] + suffix
+    return name
 
 
 def validate_entity(entity):
