@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "registry",
     "lineage",
     "wandb_api",
+    "openlineage",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,11 @@ STORAGES = {
 
 # The lineage engine never returns more nodes than this in one view.
 LINEAGE_MAX_NODES = envint("LINEAGE_MAX_NODES", 2000)
+
+# OpenLineage events land in this entity (their namespaces are its projects), and one event
+# may be this large (POST /api/v1/lineage reads its body itself; gzip is measured inflated).
+OPENLINEAGE_ENTITY = os.environ.get("LINEAGE_OPENLINEAGE_ENTITY", "openlineage")
+OPENLINEAGE_MAX_EVENT_BYTES = envint("LINEAGE_OPENLINEAGE_MAX_EVENT_BYTES", 16 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,
