@@ -5,6 +5,7 @@ from ninja import Router
 from registry.auth import key_or_session
 
 from .engine import lineage_view
+from .openlineage_ids import resolve
 from .view import InvalidView, View
 
 router = Router(tags=["lineage"])
@@ -27,7 +28,9 @@ def _parameters():
         "name": "node",
         "in": "query",
         "required": True,
-        "description": "The base node: `artifact:<id>` or `run:<id>`.",
+        "description": "The base node: `artifact:<id>`, `run:<id>`, or Marquez's "
+        "`dataset:<namespace>:<name>` (its newest version) or `job:<namespace>:<name>` "
+        "(its latest run).",
         "schema": {"type": "string"},
     }
     return [node] + [
@@ -56,4 +59,4 @@ def lineage(request):
     node = request.GET.get("node")
     if not node:
         raise InvalidView("The request is not valid: say which node, e.g. node=artifact:12.")
-    return lineage_view(node, view)
+    return lineage_view(resolve(node), view)

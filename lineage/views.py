@@ -2,7 +2,8 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from registry.errors import DomainError, InvalidName
@@ -10,6 +11,7 @@ from registry.models import ArtifactVersion, Registry, Run
 from registry.names import parse_node_id
 
 from .engine import cluster_members, impact
+from .openlineage_ids import openlineage_id, resolve
 from .view import View
 
 
@@ -30,11 +32,46 @@ def preview(request, node_id):
     kind, node = _node(node_id)
     if kind == "run":
         context = {"run": node, "inputs": node.inputs(), "outputs": node.outputs()}
+        context["openlineage"] = _openlineage_run(node)
         return render(request, "lineage/partials/_run_preview.html", context)
     links = node.registry_links_visible_to(request.user)
     counts = impact(node.pk, Registry.objects.visible_to(request.user))
     context = {"version": node, "impact": counts, "links": links}
+    context["openlineage"] = _openlineage_dataset(node)
     return render(request, "lineage/partials/_artifact_preview.html", context)
+
+
+CHILDREN_LISTED = 20
+
+
+def _openlineage_run(run):
+    """What a run's preview shows of its OpenLineage events (None for our clients' runs)."""
+    namespace = run.project.openlineage_namespace
+    if not namespace:
+        return None
+    children = list(run.child_runs()[: CHILDREN_LISTED + 1])
+    return {
+        "node_id": openlineage_id("job", namespace, run.name),
+        "facets": run.shown_facets(),
+        "edge_facets": run.edge_facets(),
+        "parent_id": run.parent_run_id(),
+        "parent": run.parent_run(),
+        "children": children[:CHILDREN_LISTED],
+        "more_children": run.child_runs().count() - CHILDREN_LISTED
+        if len(children) > CHILDREN_LISTED
+        else 0,
+    }
+
+
+def _openlineage_dataset(version):
+    sequence = version.sequence
+    if not sequence.openlineage_name:
+        return None
+    namespace = sequence.project.openlineage_namespace
+    return {
+        "node_id": openlineage_id("dataset", namespace, sequence.openlineage_name),
+        "facets": version.shown_facets(),
+    }
 
 
 @require_GET
@@ -46,6 +83,21 @@ def page(request, node_id):
 
 @require_GET
 @login_required
+def page_for_node(request):
+    """`/lineage/?node=...`: the page of any node id, Marquez's `dataset:`/`job:` ones
+    included (always their newest version or latest run), the rest of the view kept."""
+    params = request.GET.copy()
+    try:
+        node_id = resolve(params.pop("node", [""])[-1])
+        parse_node_id(node_id)
+    except DomainError as error:
+        raise Http404(error.message) from error
+    query = f"?{params.urlencode()}" if params else ""
+    return redirect(reverse("lineage-page", args=[node_id]) + query)
+
+
+@require_GET
+@login_required
 def cluster(request):
     """A cluster's panel: its members, narrowed by `q` (the search box asks again as you
     type), each with Preview and Extract. The query string carries the view."""
@@ -53,7 +105,9 @@ def cluster(request):
     query = params.pop("q", [""])[-1]
     try:
         view = View.from_query(params, others=["node", "cluster", "label"])
-        members, total = cluster_members(params.get("node"), view, params.get("cluster"), query)
+        members, total = cluster_members(
+            resolve(params.get("node", "")), view, params.get("cluster"), query
+        )
     except DomainError as error:
         raise Http404(error.message) from error
     context = {

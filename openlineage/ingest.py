@@ -130,7 +130,7 @@ def record_run(event, user):
         edge_facets = dataset.inputFacets if direction == USES else dataset.outputFacets
         Facet.record(FACETS_OF[direction], edge_facets, at, run=run, version=version)
     _settle_run(run, events)
-    return [f"run:{run.pk}"] + [f"artifact:{v.pk}" for vs in chosen.values() for v in vs]
+    return [run.node_id] + [v.node_id for vs in chosen.values() for v in vs]
 
 
 def _locked_run(project, run_id, job_name, user):
@@ -250,5 +250,5 @@ def record_static(event, user):
         Facet.record(
             Facet.Scope.DATASET, dataset.facets, parsed.eventTime, version=version, run=None
         )
-        nodes.append(f"artifact:{version.pk}")
+        nodes.append(version.node_id)
     return nodes
