@@ -1,6 +1,13 @@
-"""What the benchmarks share: the app served on a free port, and Chromium's flags here."""
+"""Servers as processes on free loopback ports, and Chromium's flags here.
+
+The benchmarks and the tests that need real processes share these: the development
+server, the production server (gunicorn with config/gunicorn.py), and moto's standalone
+S3-compatible server.
+"""
 
 import contextlib
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -47,9 +54,67 @@ def app_server(env):
         server.wait()
 
 
-def wait_for(url, timeout=60):
+@contextlib.contextmanager
+def production_server(env, workers=1, threads=4):
+    """gunicorn as `make serve` runs it, in its own process group so that stopping (or
+    killing) it takes its workers along; yields (process, base URL)."""
+    port = free_port()
+    env = {
+        **env,
+        "DEBUG": "0",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": str(workers),
+        "WEB_THREADS": str(threads),
+    }
+    command = [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/accounts/login/", server)
+        yield server, url
+    finally:
+        stop(server)
+
+
+@contextlib.contextmanager
+def s3_server():
+    """moto's standalone server, an S3-compatible endpoint; yields its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    server = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/moto-api/", server)
+        yield url
+    finally:
+        stop(server)
+
+
+def stop(server, signal_number=signal.SIGTERM):
+    """Stop a server started in its own process group, and all its children."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal_number)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def wait_for(url, process=None, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server for {url} exited with {process.returncode}")
         try:
             urllib.request.urlopen(url, timeout=2)
             return

@@ -136,11 +136,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
 # Artifact file contents: local folder by default, S3-compatible when a bucket is set.
+# Both backends (registry/storage.py) show a file at its final name only once complete.
 LINEAGE_STORAGE_DIR = Path(os.environ.get("LINEAGE_STORAGE_DIR", VAR_DIR / "files"))
 LINEAGE_S3_BUCKET = os.environ.get("LINEAGE_S3_BUCKET", "")
 if LINEAGE_S3_BUCKET:
     BLOB_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "registry.storage.S3BlobStorage",
         "OPTIONS": {
             "bucket_name": LINEAGE_S3_BUCKET,
             "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
@@ -151,7 +152,7 @@ if LINEAGE_S3_BUCKET:
     }
 else:
     BLOB_STORAGE = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "registry.storage.LocalBlobStorage",
         "OPTIONS": {"location": LINEAGE_STORAGE_DIR},
     }
 STORAGES = {
@@ -159,6 +160,10 @@ STORAGES = {
     "blobs": BLOB_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Multipart uploads (only POST /blobs takes them: up to 100 small files) are held in
+# memory, never spooled to the local disk; that endpoint refuses bigger requests.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 
 # The lineage engine never returns more nodes than this in one view.
 LINEAGE_MAX_NODES = envint("LINEAGE_MAX_NODES", 2000)

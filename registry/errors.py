@@ -36,3 +36,7 @@ class NotFound(DomainError):
 
 class Forbidden(DomainError):
     status = 403
+
+
+class TooLarge(DomainError):
+    status = 413

@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from .blobs import open_blob
+from .blobs import DamagedBlob, open_blob
 from .forms import HistoryFilterForm
 from .models import (
     ApiKey,
@@ -223,7 +223,13 @@ def version_file(request, entity, project, type, name, version, path):
     entry = get_object_or_404(
         ManifestEntry.objects.select_related("blob"), version=version, path=path
     )
-    return FileResponse(open_blob(entry.blob), as_attachment=True, filename=path.rsplit("/", 1)[-1])
+    try:
+        reader = open_blob(entry.blob)
+    except DamagedBlob as error:
+        return HttpResponse(error.message, status=error.status, content_type="text/plain")
+    response = FileResponse(reader, as_attachment=True, filename=path.rsplit("/", 1)[-1])
+    response["Content-Length"] = entry.blob.size
+    return response
 
 
 @require_GET

@@ -1,10 +1,16 @@
-"""Shared fixtures: every test keeps artifact files in its own temporary folder."""
+"""Shared fixtures: every test keeps artifact files in its own temporary folder, and
+`s3_blobs` moves them into a bucket of a real S3-compatible server (moto's, one process
+for the session)."""
 
 import os
+import uuid
 
+import boto3
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+
+from bench.server import s3_server
 
 
 @pytest.fixture(autouse=True)
@@ -12,11 +18,43 @@ def blob_dir(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "blobs": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "BACKEND": "registry.storage.LocalBlobStorage",
             "OPTIONS": {"location": tmp_path / "files"},
         },
     }
     return tmp_path / "files"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    with s3_server() as url:
+        yield url
+
+
+S3_CREDENTIALS = {"access_key": "test", "secret_key": "test", "region_name": "us-east-1"}
+
+
+@pytest.fixture
+def s3_blobs(settings, s3_endpoint):
+    """File contents in a fresh bucket, through django-storages over HTTP; yields the
+    bucket (a boto3 resource) to look into."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    options = {"bucket_name": name, "endpoint_url": s3_endpoint, **S3_CREDENTIALS}
+    bucket = boto3.resource(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        region_name="us-east-1",
+    ).Bucket(name)
+    bucket.create()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "blobs": {"BACKEND": "registry.storage.S3BlobStorage", "OPTIONS": options},
+    }
+    yield bucket
+    bucket.objects.all().delete()
+    bucket.delete()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Artifact versions and their file contents: upload, log, resolve, read, download,
 the runs on either side, and aliases in the version's own artifact sequence."""
 
+from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse
 from ninja import Router, Schema
@@ -8,7 +9,7 @@ from ninja.responses import Status
 
 from .. import blobs
 from ..auth import api_key
-from ..errors import InvalidName, NotFound
+from ..errors import InvalidName, NotFound, TooLarge
 from ..models import ArtifactSequence, ArtifactVersion, Blob, ManifestEntry, Project, Run
 from .schemas import FileOut, RunOut, VersionOut
 
@@ -51,8 +52,8 @@ class AliasIn(Schema):
 
 @router.post("/blobs/missing", response=Missing, summary="Which contents the server lacks")
 def missing_blobs(request, data: DigestsIn):
-    have = set(Blob.objects.filter(sha256__in=data.sha256).values_list("sha256", flat=True))
-    return {"missing": [digest for digest in dict.fromkeys(data.sha256) if digest not in have]}
+    """Contents the server has no complete copy of: never uploaded, or damaged since."""
+    return {"missing": blobs.missing(data.sha256)}
 
 
 @router.put("/blobs/{sha256}", response=FileOut, summary="Upload file contents")
@@ -66,7 +67,11 @@ def upload_blob(request, sha256: str):
 @router.post("/blobs", response=list[FileOut], summary="Upload many small files at once")
 def upload_blobs(request):
     """A multipart form whose every file field is named by the SHA-256 of its bytes (at
-    most 100 files, Django's limit): small files cost one request and one commit."""
+    most 100 files, Django's limit): small files cost one request and one commit. The
+    whole request is held in memory, so it may be at most FILE_UPLOAD_MAX_MEMORY_SIZE."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
+        limit = settings.FILE_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        raise TooLarge(f"POST /blobs takes at most {limit} MiB at once: PUT larger files alone.")
     uploads = [(upload, name.lower(), None) for name, upload in request.FILES.items()]
     with transaction.atomic():
         stored = blobs.store_many(uploads)
