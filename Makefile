@@ -1,4 +1,5 @@
 # Two commands for a newcomer: `make run` and `make test`. Both do the whole set-up.
+# `make serve` is the production server for a team (gunicorn, see config/gunicorn.py).
 PORT ?= 8000
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -6,10 +7,11 @@ VENDOR := static/vendor
 
 CLIENT_SOURCES := client/pyproject.toml $(wildcard client/lineage_client/*.py)
 
-.PHONY: setup client dist run test lint chromium
+.PHONY: setup client dist run serve test lint chromium
 
 setup: $(VENV)/.installed $(VENV)/.client $(VENDOR)/.copied
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -38,11 +40,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Browser libraries are served by whitenoise from static/vendor/ (git-ignored).
-$(VENDOR)/.copied: node_modules/.installed
+# Browser libraries are served by whitenoise from static/vendor/ (git-ignored); the
+# source map goes along because collectstatic checks every file a script names.
+$(VENDOR)/.copied: node_modules/.installed Makefile
 	mkdir -p $(VENDOR)
 	cp node_modules/cytoscape/dist/cytoscape.min.js \
 	   node_modules/cytoscape-dagre/dist/cytoscape-dagre.min.js \
+	   node_modules/cytoscape-dagre/dist/cytoscape-dagre.min.js.map \
 	   node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	touch $@
 
@@ -50,6 +54,11 @@ run: setup
 	$(PY) manage.py seed_demo --if-empty
 	@echo "Serving on http://127.0.0.1:$(PORT)/ (demo login: demo / demo)"
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# gunicorn, DEBUG off; BIND (default 0.0.0.0:8000), WEB_CONCURRENCY, WEB_THREADS and the
+# settings in the README from the environment. Migrations run first, as in `make run`.
+serve: setup
+	DEBUG=0 $(VENV)/bin/gunicorn --config config/gunicorn.py config.wsgi
 
 # Debian's Chromium drives the browser tests (Playwright cannot download its own here).
 chromium:

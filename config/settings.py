@@ -128,12 +128,14 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
+# `collectstatic` (run by every make target, and once per test session) copies static/
+# into STATIC_ROOT under content-hashed names, which whitenoise serves, compressed and
+# cacheable forever. With DEBUG on, pages name the plain files and whitenoise serves
+# them straight from static/, so edits show without collecting again.
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Serve straight from static/ (no collectstatic step): one process serves everything.
-WHITENOISE_USE_FINDERS = True
 
 # Artifact file contents: local folder by default, S3-compatible when a bucket is set.
 # Both backends (registry/storage.py) show a file at its final name only once complete.
@@ -158,7 +160,7 @@ else:
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "blobs": BLOB_STORAGE,
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 # Multipart uploads (only POST /blobs takes them: up to 100 small files) are held in
 # memory, never spooled to the local disk; that endpoint refuses bigger requests.

@@ -1,6 +1,6 @@
-"""Shared fixtures: every test keeps artifact files in its own temporary folder, and
-`s3_blobs` moves them into a bucket of a real S3-compatible server (moto's, one process
-for the session)."""
+"""Shared fixtures: static files collected once, every test keeps artifact files in its
+own temporary folder, and `s3_blobs` moves them into a bucket of a real S3-compatible
+server (moto's, one process for the session)."""
 
 import os
 import uuid
@@ -8,9 +8,16 @@ import uuid
 import boto3
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import connection
 
 from bench.server import s3_server
+
+
+@pytest.fixture(autouse=True, scope="session")
+def collected_static():
+    """Pages name static files by their hashed names, as `make serve` serves them."""
+    call_command("collectstatic", "--noinput", verbosity=0)
 
 
 @pytest.fixture(autouse=True)
