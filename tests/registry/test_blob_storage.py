@@ -254,31 +254,29 @@ def test_it_keeps_no_file_content_on_the_local_disk_with_a_bucket(
     assert s3_blobs.Object(name_of(big)).e_tag.strip('"').endswith("-3")  # 3 parts of 8 MiB
 
 
-def test_it_streams_a_large_file_in_and_out_over_http(live_server, transactional_db, alice, stored):
+def test_it_streams_a_large_file_in_and_out_over_http(
+    live_server, transactional_db, alice, stored, tmp_path
+):
     _, key = ApiKey.create_for(alice)
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {key}"
-    chunk = bytes(range(256)) * 4096
-    digest = hashlib.sha256()
-    for _ in range(64):
-        digest.update(chunk)
-
-    def body():
-        for _ in range(64):  # 64 MiB, never whole in this process either
-            yield chunk
-
-    url = f"{live_server.url}/api/v1/blobs/{digest.hexdigest()}"
-    answer = session.put(url, data=body(), headers={"Content-Length": str(64 * MIB)})
+    big = tmp_path / "big.bin"
+    with open(big, "wb") as out:
+        for i in range(64):  # 64 MiB, each MiB different
+            out.write(i.to_bytes(4, "big") * (MIB // 4))
+    with open(big, "rb") as stream:
+        digest = hashlib.file_digest(stream, "sha256").hexdigest()
+        stream.seek(0)
+        answer = session.put(f"{live_server.url}/api/v1/blobs/{digest}", data=stream)
     assert answer.status_code == 200, answer.text
-    version = log_by_digest(digest.hexdigest())
-    response = session.get(
-        f"{live_server.url}/api/v1/versions/{version.pk}/files/a.bin", stream=True
-    )
+    version = log_by_digest(digest)
+    url = f"{live_server.url}/api/v1/versions/{version.pk}/files/a.bin"
+    response = session.get(url, stream=True)
     assert response.headers["Content-Length"] == str(64 * MIB)
     received = hashlib.sha256()
     for part in response.iter_content(MIB):
         received.update(part)
-    assert received.hexdigest() == digest.hexdigest()
+    assert received.hexdigest() == digest
 
 
 def log_by_digest(digest):
