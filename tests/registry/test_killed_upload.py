@@ -10,13 +10,13 @@ import subprocess
 import sys
 import time
 
+import lineage_client as wandb
 import pytest
 import requests
 from django.db import connection
-
-import lineage_client as wandb
-from bench.server import ROOT, production_server, stop
 from lineage_client import _http
+
+from bench.server import ROOT, production_server, stop
 from registry.models import Blob
 
 MIB = 1024 * 1024
