@@ -125,5 +125,7 @@ class S3BlobStorage(S3Storage):
                 raise
 
         names = list(names)
+        if len(names) < 2:
+            return {name: head(name) for name in names}
         with ThreadPoolExecutor(max_workers=self.HEAD_AT_ONCE) as pool:
             return dict(zip(names, pool.map(head, names), strict=True))
