@@ -34,9 +34,16 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def collect_static(env):
+    """Pages name static files by the hashed names collectstatic gives them."""
+    command = [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"]
+    subprocess.run(command, env=env, check=True)
+
+
 @contextlib.contextmanager
 def app_server(env):
     """`manage.py runserver --noreload` with `env`; yields (process, base URL)."""
+    collect_static(env)
     port = free_port()
     command = [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload"]
     server = subprocess.Popen(
