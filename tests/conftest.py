@@ -8,6 +8,7 @@ import uuid
 import boto3
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import handlers as staticfiles_handlers
 from django.core.management import call_command
 from django.db import connection
 
@@ -16,8 +17,13 @@ from bench.server import s3_server
 
 @pytest.fixture(autouse=True, scope="session")
 def collected_static():
-    """Pages name static files by their hashed names, as `make serve` serves them."""
+    """Pages name static files by their hashed names and whitenoise serves them, as under
+    `make serve`. live_server would put Django's test handler in front, which looks files
+    up by their source names and answers 404 for hashed ones: it steps aside here."""
     call_command("collectstatic", "--noinput", verbosity=0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(staticfiles_handlers, "StaticFilesHandler", lambda application: application)
+        yield
 
 
 @pytest.fixture(autouse=True)
