@@ -1,6 +1,6 @@
 """Upload benchmark: lineage_client logging to a local server, wall time and peak memory.
 
-    .venv/bin/python bench/upload_bench.py [--big-mib 1024] [--small 1000]
+    .venv/bin/python bench/upload_bench.py [--big-mib 1024] [--small 1000] [--s3]
 
 Starts the app (`manage.py runserver --noreload`, its own temporary database and file
 storage), then runs the client in a separate process for each case so both processes'
@@ -10,9 +10,12 @@ peak resident memory (VmHWM, reset between cases) is measured apart:
   - one artifact of a single 1 GiB file.
 Peak memory must stay far below the file size (both sides stream); the last line says
 whether it did: under a quarter of the big file, on the client and on the server.
+`--s3` keeps the file contents in a bucket of moto's S3-compatible server instead of
+the local folder (moto's own memory is not counted).
 """
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -23,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from server import app_server  # noqa: E402
+import boto3  # noqa: E402
+from server import app_server, s3_server  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -65,15 +69,36 @@ def make_files(folder, small, big_mib):
     return small_dir, big
 
 
+def bucket_env(endpoint):
+    credentials = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
+    s3 = boto3.resource(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        region_name="us-east-1",
+    )
+    s3.create_bucket(Bucket="upload-bench")
+    return {
+        **credentials,
+        "LINEAGE_S3_BUCKET": "upload-bench",
+        "AWS_S3_ENDPOINT_URL": endpoint,
+        "AWS_S3_REGION_NAME": "us-east-1",
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--small", type=int, default=1000)
     parser.add_argument("--big-mib", type=int, default=1024)
+    parser.add_argument("--s3", action="store_true", help="file contents in moto's S3")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="lineage-upload-bench-") as tmp:
-        tmp = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lineage-upload-")))
         env = {**os.environ, "LINEAGE_VAR_DIR": str(tmp / "var"), "LINEAGE_SILENT": "1"}
         env.pop("DATABASE_URL", None)
+        if args.s3:
+            env.update(bucket_env(stack.enter_context(s3_server())))
         manage = [PYTHON, str(ROOT / "manage.py")]
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
         create = "from django.contrib.auth.models import User; User.objects.create_user('bench')"
@@ -122,7 +147,11 @@ def main():
                         peak_kib(server.pid),
                     )
                 )
-    print(f"\nUploads through lineage_client to a local server ({os.cpu_count()} cores)\n")
+    where = "moto's S3" if args.s3 else "a local folder"
+    print(
+        f"\nUploads through lineage_client to a local server, contents in {where} "
+        f"({os.cpu_count()} cores)\n"
+    )
     row = "{:<34} {:<18} {:>8} {:>16} {:>16}"
     print(row.format("case", "version", "wall s", "client peak MiB", "server peak MiB"))
     for label, version, seconds, client, served in rows:
