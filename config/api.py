@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lineage.api import router as lineage_router
 from openlineage.api import OPERATION as openlineage_operation
-from registry.api import links, runs, versions
+from registry.api import collections, links, runs, versions
 from registry.auth import api_key
 from registry.errors import DomainError
 
@@ -62,6 +62,7 @@ def viewer(request):
 api.add_router("/runs", runs.router)
 api.add_router("", versions.router)
 api.add_router("", links.router)
+api.add_router("", collections.router)
 # OpenLineage's POST shares /lineage with the graph's GET: one path, one router.
 lineage_router.add_api_operation(**openlineage_operation)
 api.add_router("", lineage_router)

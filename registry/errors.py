@@ -30,6 +30,12 @@ class AlreadyExists(DomainError):
     status = 409
 
 
+class Conflict(DomainError):
+    """A change the current state forbids (something still depends on it)."""
+
+    status = 409
+
+
 class NotFound(DomainError):
     status = 404
 

@@ -21,7 +21,15 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from . import names
-from .errors import AlreadyExists, Forbidden, InvalidName, NotFound, TypeMismatch
+from .errors import (
+    AlreadyExists,
+    Conflict,
+    Forbidden,
+    InvalidName,
+    NotFound,
+    ReservedAlias,
+    TypeMismatch,
+)
 from .names import LATEST, VERSION_ALIAS_RE, normalized_files, validate_alias, validate_name
 
 
@@ -467,6 +475,34 @@ class RegistryMember(models.Model):
         return f"{self.user} ({self.get_role_display()}) in {self.registry}"
 
 
+class ArtifactCollectionManager(models.Manager):
+    def at_path(self, path, user, project=None):
+        """The artifact sequence or registry collection of a split name's path:
+        `[registry, collection]`, `[entity, project, name]`, or `[name]` in `project`."""
+        if len(path) == 2:
+            return Registry.objects.named(path[0], user).collection_named(path[1])
+        if len(path) == 3:
+            project = Project.objects.filter(entity=path[0], name=path[1]).first()
+            if project is None:
+                raise NotFound(f"No project {path[0]}/{path[1]}.")
+        elif project is None:
+            raise InvalidName(f"Say which project {path[-1]!r} is in: 'entity/project/{path[-1]}'.")
+        sequence = ArtifactSequence.objects.filter(project=project, name=path[-1]).first()
+        if sequence is None:
+            raise NotFound(f"No artifact {path[-1]!r} in project {project}.")
+        return sequence
+
+    def named(self, name, user, project=None, type=None):
+        """A collection by the name people write for it, without an alias (the
+        reference SDK's `artifact_collection`), checking its type when given."""
+        if ":" in str(name):
+            raise InvalidName(f"Invalid collection name {name!r}: leave out the ':alias'.")
+        collection = self.at_path(names.split_name(name)[0], user, project)
+        if type and collection.type != type:
+            raise TypeMismatch(f"{collection} holds {collection.type!r} artifacts, not {type!r}.")
+        return collection
+
+
 class ArtifactCollection(models.Model):
     """A numbered set of artifact versions: a project's artifact sequence or a registry
     collection. Use the proxies ArtifactSequence and Collection."""
@@ -495,6 +531,8 @@ class ArtifactCollection(models.Model):
     next_index = models.PositiveIntegerField(
         default=0, editable=False, help_text="The next version number; never reused."
     )
+
+    objects = ArtifactCollectionManager()
 
     class Meta:
         ordering = ["name"]
@@ -597,15 +635,46 @@ class ArtifactCollection(models.Model):
             alias.delete()
             locked._audit(AuditEvent.Action.ALIAS_REMOVED, alias.membership, user, name)
 
-    def version_by_alias(self, alias):
-        """The version an alias or `vN` names here."""
+    def set_aliases(self, version, names, user=None, authorize=None):
+        """Make `names` the aliases of `version` here: the new ones are added (moved off
+        another version if they name one), the missing ones removed, each change audited.
+        `latest` moves by itself, so it must stay as it is. `authorize(changed)` runs
+        under the lock, before anything is written, with the alias names that change."""
+        wanted = list(dict.fromkeys(names))
+        for name in wanted:
+            if name != LATEST:
+                validate_alias(name)
+        with transaction.atomic():
+            locked = self._lock()
+            membership = locked.membership_of(version)
+            held = {alias.name: alias for alias in membership.aliases.all()}
+            if (LATEST in held) != (LATEST in wanted):
+                raise ReservedAlias(f"The alias {LATEST!r} is reserved and moves by itself.")
+            changed = (set(wanted) ^ set(held)) - {LATEST}
+            if authorize:
+                authorize(changed)
+            for name, alias in held.items():
+                if name not in wanted:
+                    alias.delete()
+                    locked._audit(AuditEvent.Action.ALIAS_REMOVED, membership, user, name)
+            for name in wanted:
+                if name not in held:
+                    locked._move_alias(membership, name, user)
+        return membership
+
+    def membership_by_alias(self, alias):
+        """The collection version an alias or `vN` names here."""
         if VERSION_ALIAS_RE.fullmatch(alias):
             membership = self.memberships.filter(index=int(alias[1:])).first()
         else:
             membership = Membership.objects.filter(collection=self, aliases__name=alias).first()
         if membership is None:
             raise NotFound(f"{self} has no version {alias!r}.")
-        return membership.version
+        return membership
+
+    def version_by_alias(self, alias):
+        """The version an alias or `vN` names here."""
+        return self.membership_by_alias(alias).version
 
 
 class SequenceManager(models.Manager):
@@ -797,13 +866,16 @@ class Collection(ArtifactCollection):
         except IntegrityError:
             return cls.objects.get(registry=registry, name=name)
 
-    def unlink(self, version, user=None):
+    def unlink(self, version, user=None, delete_aliases=True):
         """Remove `version` from this collection with its aliases; `latest` falls back to
-        the newest version that remains."""
+        the newest version that remains. With `delete_aliases=False`, a version holding
+        aliases other than `latest` is refused instead."""
         with transaction.atomic():
             locked = self._lock()
             membership = locked.membership_of(version)
             names = list(membership.aliases.values_list("name", flat=True))
+            if not delete_aliases:
+                _refuse_aliased(f"{version} in {self}", names)
             for name in names:
                 locked._audit(AuditEvent.Action.ALIAS_REMOVED, membership, user, name)
             membership.delete()
@@ -813,9 +885,18 @@ class Collection(ArtifactCollection):
                 locked._move_alias(newest, LATEST, user)
 
 
+def _refuse_aliased(what, names):
+    held = sorted(set(names) - {LATEST})
+    if held:
+        raise Conflict(
+            f"{what} holds the aliases {', '.join(held)}: move them first, or delete "
+            "them with it (delete_aliases=True)."
+        )
+
+
 def _home_index():
     return Subquery(
-        Membership.objects.filter(version=OuterRef("pk"), collection=OuterRef("sequence"))
+        Membership._base_manager.filter(version=OuterRef("pk"), collection=OuterRef("sequence"))
         .order_by()  # the default ordering would join and sort inside every subquery
         .values("index")[:1]
     )
@@ -824,7 +905,9 @@ def _home_index():
 class ArtifactVersionManager(models.Manager):
     def get_queryset(self):
         # The version number lives on the home membership; every query brings it along.
-        return super().get_queryset().annotate(version_index=_home_index())
+        # Deleted versions are tombstones that only audit events still reach.
+        live = super().get_queryset().filter(deleted_at__isnull=True)
+        return live.annotate(version_index=_home_index())
 
     def find(self, pk):
         """The version with id `pk` and its sequence and project, or NotFound."""
@@ -834,24 +917,8 @@ class ArtifactVersionManager(models.Manager):
         return version
 
     def resolve(self, name, user, project=None, type=None):
-        """The version a name people write points at (see `names.split_name`), in
-        `project` when the name has none; checking `type` when given."""
-        parts, alias = names.split_name(name)
-        if len(parts) == 2:
-            registry = Registry.objects.named(parts[0], user)
-            version = registry.collection_named(parts[1]).version_by_alias(alias)
-        else:
-            if len(parts) == 3:
-                project = Project.objects.filter(entity=parts[0], name=parts[1]).first()
-                if project is None:
-                    raise NotFound(f"No project {parts[0]}/{parts[1]}.")
-            elif project is None:
-                raise InvalidName(f"Say which project {name!r} is in: 'entity/project/{name}'.")
-            sequence = ArtifactSequence.objects.filter(project=project, name=parts[-1]).first()
-            if sequence is None:
-                raise NotFound(f"No artifact {parts[-1]!r} in project {project}.")
-            version = sequence.version_by_alias(alias)
-        return version.check_type(type)
+        """The version a name people write points at (see `Membership.objects.resolve`)."""
+        return Membership.objects.resolve(name, user, project, type).version
 
 
 class ArtifactVersion(models.Model):
@@ -872,13 +939,23 @@ class ArtifactVersion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Set when deleted: the row stays for the audit trail, its number taken.",
+    )
 
     objects = ArtifactVersionManager()
 
     class Meta:
         ordering = ["sequence", "-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["sequence", "digest"], name="unique_version_digest")
+            models.UniqueConstraint(
+                fields=["sequence", "digest"],
+                condition=Q(deleted_at__isnull=True),
+                name="unique_version_digest",
+            )
         ]
 
     def __str__(self):
@@ -886,7 +963,9 @@ class ArtifactVersion(models.Model):
 
     @cached_property
     def version_index(self):
-        return self.memberships.get(collection_id=self.sequence_id).index
+        # The base manager: a deleted version (reached from its audit events) keeps its number.
+        home = Membership._base_manager.get(version=self, collection_id=self.sequence_id)
+        return home.index
 
     @property
     def version(self):
@@ -948,6 +1027,41 @@ class ArtifactVersion(models.Model):
             .values_list("name", flat=True)
         )
 
+    def delete_by(self, user=None, delete_aliases=False):
+        """Delete this version, if nothing depends on it: no run used it as an input and
+        no registry collection holds it (unlink it there first: audited there). Aliases
+        other than `latest` go with it only with `delete_aliases`, audited.
+
+        Its files and the record of who logged it go; the row stays as a tombstone,
+        hidden everywhere but in audit events (append-only, they keep pointing at it),
+        and its number is never given again: `name:vN` can never name other content.
+        """
+        with transaction.atomic():
+            sequence = self.sequence._lock()
+            consumers = self.used_by().count()
+            if consumers:
+                raise Conflict(
+                    f"{self} is an input of {consumers} run(s): deleting it would cut "
+                    "their lineage."
+                )
+            links = [str(m.collection) for m in self.memberships.exclude(collection=sequence)]
+            if links:
+                raise Conflict(f"{self} is linked into {', '.join(links)}: unlink it there first.")
+            membership = sequence.membership_of(self)
+            aliases = list(membership.aliases.all())
+            if not delete_aliases:
+                _refuse_aliased(str(self), [alias.name for alias in aliases])
+            for alias in aliases:
+                alias.delete()
+                sequence._audit(AuditEvent.Action.ALIAS_REMOVED, membership, user, alias.name)
+            self.entries.all().delete()
+            self.edges.all().delete()
+            self.deleted_at = now()
+            ArtifactVersion._base_manager.filter(pk=self.pk).update(deleted_at=self.deleted_at)
+            newest = sequence.memberships.order_by("-index").first()
+            if newest and LATEST in {alias.name for alias in aliases}:
+                sequence._move_alias(newest, LATEST, user)
+
     def logged_by(self):
         """The first run that logged this version (others may have logged it too)."""
         return self.producers().order_by("edges__created_at", "pk").first()
@@ -973,8 +1087,25 @@ class ArtifactVersion(models.Model):
         )
 
 
+class MembershipManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(version__deleted_at__isnull=True)
+
+    def resolve(self, name, user, project=None, type=None):
+        """The collection version a name people write points at (see `names.split_name`):
+        in the registry collection for registry paths, else in the artifact sequence (of
+        `project` when the name has none); checking the type when `type` is given."""
+        path, alias = names.split_name(name)
+        membership = ArtifactCollection.objects.at_path(path, user, project).membership_by_alias(
+            alias
+        )
+        membership.version.check_type(type)
+        return membership
+
+
 class Membership(models.Model):
-    """A version inside a collection, with that collection's version number."""
+    """A version inside a collection, with that collection's version number. The default
+    manager leaves out deleted versions' (the base manager keeps them, with their number)."""
 
     collection = models.ForeignKey(
         ArtifactCollection, on_delete=models.CASCADE, related_name="memberships"
@@ -987,6 +1118,8 @@ class Membership(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+
+    objects = MembershipManager()
 
     class Meta:
         ordering = ["collection", "-index"]

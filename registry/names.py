@@ -43,6 +43,8 @@ RESERVED_ENTITIES = {
 }
 
 
+# The client's lineage_client/_names.py `check_name` repeats this rule (it cannot import
+# the server); tests/client/test_names_agree.py keeps the two from drifting.
 def validate_name(value, what="name"):
     """Names of projects, artifacts, types, registries, collections and aliases."""
     if not isinstance(value, str) or not NAME_RE.fullmatch(value) or value in (".", ".."):

@@ -159,7 +159,8 @@ def _project(entity, project):
 @login_required
 def project_artifacts(request, entity, project):
     project = _project(entity, project)
-    sequences = project.sequences.annotate(version_count=Count("versions")).order_by("type", "name")
+    live = Count("versions", filter=Q(versions__deleted_at__isnull=True))  # not tombstones
+    sequences = project.sequences.annotate(version_count=live).order_by("type", "name")
     types = {}
     for sequence in sequences:
         types.setdefault(sequence.type, []).append(sequence)

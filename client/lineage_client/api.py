@@ -1,10 +1,47 @@
-"""Api: read artifacts, runs and the lineage graph without a run."""
+"""Api: read artifacts, collections, runs and the lineage graph without a run."""
 
 import os
 
 from . import _http
 from .artifact import Artifact
 from .run import Run
+
+
+class ArtifactCollection:
+    """An artifact sequence (all versions of one name in a project) or a registry
+    collection, as `Api().artifact_collection(type, name)` returns it."""
+
+    def __init__(self, data, session):
+        self._data, self._session = data, session
+        self.id, self.name, self.type = data["id"], data["name"], data["type"]
+        self.description, self.aliases = data["description"], list(data["aliases"])
+        self.entity, self.project, self.registry = data["entity"], data["project"], data["registry"]
+
+    def __repr__(self):
+        return f"<ArtifactCollection {self.name} ({self.type})>"
+
+    def __len__(self):
+        return self._data["version_count"]
+
+    def is_sequence(self):
+        """True for a project's artifact sequence, False for a registry collection."""
+        return self._data["kind"] == "sequence"
+
+    @property
+    def url(self):
+        return self._session.base_url + self._data["url"]
+
+    def artifacts(self, per_page=50):
+        """Its versions, newest first (in a registry collection, as linked artifacts)."""
+        found, page = [], 1
+        while page:
+            params = {"page": page, "per_page": per_page}
+            answer = self._session.get_json(f"/api/v1/collections/{self.id}/versions", **params)
+            found += [Artifact._from_server(data, self._session) for data in answer["versions"]]
+            page = answer["next_page"]
+        return found
+
+    versions = artifacts
 
 
 class Api:
@@ -25,6 +62,37 @@ class Api:
         return Artifact._from_server(
             self._session.get_json("/api/v1/versions/resolve", **params), self._session
         )
+
+    def artifact_exists(self, name, type=None):
+        try:
+            self.artifact(name, type)
+        except _http.LineageError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
+    def artifact_collection(self, type_name, name):
+        """An artifact sequence (`entity/project/name`, or `name` in the default project)
+        or a registry collection (`registry/collection`), checked to hold `type_name`."""
+        params = {"name": name, "entity": self.default_entity, "project": self.default_project}
+        data = self._session.get_json("/api/v1/collections/resolve", type=type_name, **params)
+        return ArtifactCollection(data, self._session)
+
+    def artifact_collection_exists(self, name, type):
+        try:
+            self.artifact_collection(type, name)
+        except _http.LineageError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
+    def artifact_versions(self, type_name, name, per_page=50):
+        """The versions of a collection (see `artifact_collection`), newest first."""
+        return self.artifact_collection(type_name, name).artifacts(per_page=per_page)
+
+    artifacts = artifact_versions
 
     def run(self, path):
         """A run by `entity/project/run_id`."""

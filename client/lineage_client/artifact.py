@@ -8,6 +8,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from ._files import CHUNK, ReadWithProgress, artifact_path, digests, progress
+from ._names import alias_list, check_name
 
 UPLOADS_AT_ONCE = 4
 SMALL_FILE = 256 * 1024  # files up to this size travel together
@@ -35,13 +36,23 @@ class File:
 
 
 class Artifact:
+    """Files to log as a version (a draft), or a logged version read from the server.
+
+    A version reached through a registry path (`model/zoo-classifier:production`) is a
+    *linked* artifact, as in the reference SDK: its `name`, `version` and `aliases` are
+    those in the registry collection, `source_name` and `source_version` those in its
+    artifact sequence, and `unlink()` removes it from the collection.
+    """
+
     def __init__(self, name, type, description=None, metadata=None):
-        self._name = name
-        self.type = type
+        self._name = check_name(name, "artifact name")
+        self.type = check_name(type, "artifact type")
         self.description = description or ""
         self.metadata = dict(metadata or {})
+        self._aliases = []
         self._local = {}  # path in the artifact -> local file
         self._data = None  # the server's answer once logged
+        self._link = None  # the registry collection version it was reached through
         self._session = None
         self._staging = None
 
@@ -53,7 +64,12 @@ class Artifact:
 
     def _loaded(self, data, session):
         self._data, self._session = data, session
-        self.description, self.metadata = data["description"], data["metadata"]
+        self.description, self.metadata = data["description"], dict(data["metadata"])
+        self._linked(data.get("link"))
+
+    def _linked(self, link):
+        self._link = link
+        self._aliases = list((link or self._data)["aliases"])
 
     def __repr__(self):
         return f"<Artifact {self.qualified_name if self._data else self._name} ({self.type})>"
@@ -67,6 +83,14 @@ class Artifact:
 
     @property
     def name(self):
+        """`name:vN`: in the registry collection for a linked artifact."""
+        if self._link:
+            return f"{self._link['collection']}:{self._link['version']}"
+        return self._data["name"] if self._data else self._name
+
+    @property
+    def source_name(self):
+        """`name:vN` in the artifact sequence it was logged to."""
         return self._data["name"] if self._data else self._name
 
     @property
@@ -75,15 +99,37 @@ class Artifact:
 
     @property
     def qualified_name(self):
+        if self._link:
+            return f"{self._link['registry']}/{self.name}"
+        return self._server("qualified_name")
+
+    @property
+    def source_qualified_name(self):
         return self._server("qualified_name")
 
     @property
     def version(self):
+        return self._link["version"] if self._link else self._server("version")
+
+    @property
+    def source_version(self):
         return self._server("version")
 
     @property
+    def is_link(self):
+        """True when reached through a registry collection."""
+        return self._link is not None
+
+    @property
     def aliases(self):
-        return list(self._server("aliases") or [])
+        """The aliases (in the registry collection for a linked artifact). Assign a new
+        list, or change this one in place, then `save()`; on a draft they are set when it
+        is logged."""
+        return self._aliases
+
+    @aliases.setter
+    def aliases(self, names):
+        self._aliases = alias_list(names)
 
     @property
     def digest(self):
@@ -106,7 +152,9 @@ class Artifact:
 
     @property
     def url(self):
-        return self._session.base_url + self._data["url"] if self._data else None
+        if not self._data:
+            return None
+        return self._session.base_url + (self._link or self._data)["url"]
 
     # ---- building ----
 
@@ -119,7 +167,7 @@ class Artifact:
         self._check_editable()
         path = artifact_path(name or os.path.basename(local_path))
         if not os.path.isfile(local_path):
-            raise ValueError(f"No file at {local_path!r}.")
+            raise ValueError(f"Path is not a file: {local_path!r}.")
         self._local[path] = os.path.abspath(local_path)
         return path
 
@@ -151,6 +199,11 @@ class Artifact:
     # ---- logging (called by Run.log_artifact) ----
 
     def _manifest(self):
+        """(local file, sha256, md5, size) per path; a file gone since it was added is
+        refused here, before anything is sent."""
+        gone = [local for local in self._local.values() if not os.path.isfile(local)]
+        if gone:
+            raise ValueError(f"Path is not a file (any more): {gone[0]!r}.")
         return {path: (local, *digests(local)) for path, local in self._local.items()}
 
     def _upload(self, session, manifest):
@@ -225,6 +278,78 @@ class Artifact:
         session = self._require_logged()
         runs = session.get_json(f"/api/v1/versions/{self.id}/consumers")
         return [Run._from_server(data, session) for data in runs]
+
+    # ---- changing a logged version ----
+
+    def _link_path(self, suffix=""):
+        link = self._link
+        return f"/api/v1/versions/{self.id}/links/{link['registry']}/{link['collection']}{suffix}"
+
+    def save(self):
+        """Keep the changes: a draft is logged (by the active run, or a run of its own
+        with job type `auto`); a logged version's aliases become `aliases`. Its files,
+        description and metadata are its immutable content: log a new version instead."""
+        if self._data is None:
+            return self._log_by_some_run()
+        if (self.description, self.metadata) != (self._data["description"], self._data["metadata"]):
+            raise ValueError(
+                f"{self.source_name} is logged: its description and metadata are part of its "
+                "immutable content. Log a new version to change them."
+            )
+        body = {"aliases": self._aliases}
+        if self._link:
+            self._linked(self._session.post_json(self._link_path("/aliases"), body, method="PUT"))
+        else:
+            path = f"/api/v1/versions/{self.id}/aliases"
+            self._loaded(self._session.post_json(path, body, method="PUT"), self._session)
+
+    def _log_by_some_run(self):
+        import lineage_client
+
+        from .run import init
+
+        run = lineage_client.run
+        if run is not None and run.state == "running":
+            run.log_artifact(self)
+            return
+        with init(job_type="auto") as run:
+            run.log_artifact(self)
+
+    def link(self, target_path, aliases=None):
+        """Link this version into a registry collection, `registry/collection` (a
+        `wandb-registry-` prefix is accepted; the collection is made if missing).
+        Returns the linked artifact, as `Api().artifact("registry/collection:vN")`."""
+        session = self._require_logged()
+        body = {"target_path": target_path, "aliases": alias_list(aliases)}
+        link = session.post_json(f"/api/v1/versions/{self.id}/links", body)
+        linked = Artifact._from_server(self._data, session)
+        linked._linked(link)
+        return linked
+
+    def unlink(self):
+        """Remove this linked artifact from its registry collection (with its aliases
+        there; `latest` moves back to the newest version that remains)."""
+        session = self._require_logged()
+        if self._link is None:
+            raise ValueError(
+                f"{self.name} is not a linked artifact: reach it through its registry path "
+                "('registry/collection:vN') to unlink it."
+            )
+        session.request("DELETE", self._link_path())
+        self._linked(None)
+
+    def delete(self, delete_aliases=False):
+        """Delete this version (for a linked artifact: its link only, as the reference
+        does). Refused while it holds aliases other than `latest` unless
+        `delete_aliases`, and, for the version itself, while a run used it or a registry
+        collection holds it. Its number is never given again."""
+        session = self._require_logged()
+        params = {"delete_aliases": "true" if delete_aliases else "false"}
+        if self._link:
+            session.request("DELETE", self._link_path(), params=params)
+            self._linked(None)
+        else:
+            session.request("DELETE", f"/api/v1/versions/{self.id}", params=params)
 
     def wait(self, timeout=None):
         """Logging is synchronous here: the version is committed when log_artifact returns."""

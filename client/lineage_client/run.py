@@ -4,6 +4,7 @@ import os
 import socket
 
 from . import _http
+from ._names import alias_list
 from .artifact import Artifact
 
 
@@ -48,12 +49,6 @@ def finish(exit_code=None):
 
 def _viewer(session):
     return session.get_json("/api/v1/viewer")["username"]
-
-
-def _aliases(aliases):
-    if aliases is None:
-        return []
-    return [aliases] if isinstance(aliases, str) else list(aliases)
 
 
 class Run:
@@ -109,17 +104,23 @@ class Run:
         """Mark a version as an input: a logged Artifact, or a name like `name`,
         `name:alias`, `entity/project/name:v3` or `registry/collection:alias`."""
         body = {"type": type, "use_as": use_as or ""}
+        link = None
         if isinstance(artifact_or_name, Artifact):
             artifact_or_name._require_logged()
             body["version_id"] = artifact_or_name.id
+            link = artifact_or_name._link
         else:
             name = str(artifact_or_name)
-            alias = _aliases(aliases)
+            alias = alias_list(aliases)
             if alias and ":" not in name:
                 name = f"{name}:{alias[0]}"
             body["name"] = name
-        data = self._session.post_json(self._api("/use"), body)
-        return Artifact._from_server(data, self._session)
+        artifact = Artifact._from_server(
+            self._session.post_json(self._api("/use"), body), self._session
+        )
+        if link:
+            artifact._linked(link)
+        return artifact
 
     def log_artifact(self, artifact_or_path, name=None, type=None, aliases=None):
         """Log an Artifact (or a file or folder path) as an output of this run. Content the
@@ -139,7 +140,7 @@ class Run:
             "type": artifact.type,
             "description": artifact.description,
             "metadata": artifact.metadata,
-            "aliases": _aliases(aliases),
+            "aliases": list(dict.fromkeys([*artifact.aliases, *alias_list(aliases)])),
             "files": {p: {"sha256": e[1], "md5": e[2], "size": e[3]} for p, e in manifest.items()},
         }
         answer = self._session.post_json("/api/v1/versions", body)
@@ -148,10 +149,9 @@ class Run:
 
     def link_artifact(self, artifact, target_path, aliases=None):
         """Link a logged version into a registry collection, e.g. `model/zoo-classifier`
-        (or `wandb-registry-model/zoo-classifier`); the collection is made if missing."""
-        artifact._require_logged()
-        body = {"target_path": target_path, "aliases": _aliases(aliases)}
-        return self._session.post_json(f"/api/v1/versions/{artifact.id}/links", body)
+        (or `wandb-registry-model/zoo-classifier`); the collection is made if missing.
+        Returns the linked artifact (see `Artifact.link`)."""
+        return artifact.link(target_path, aliases)
 
     def logged_artifacts(self):
         data = self._session.get_json(self._api("/outputs"))

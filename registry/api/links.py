@@ -7,7 +7,8 @@ from ninja import Router, Schema
 
 from ..models import ArtifactVersion, Collection, Registry
 from ..names import split_target
-from .versions import AliasIn
+from .schemas import LinkOut
+from .versions import AliasesIn, AliasIn
 
 router = Router(tags=["artifacts"])
 
@@ -15,25 +16,6 @@ router = Router(tags=["artifacts"])
 class LinkIn(Schema):
     target_path: str
     aliases: list[str] = []
-
-
-class LinkOut(Schema):
-    registry: str
-    collection: str
-    version: str
-    aliases: list[str]
-    url: str
-
-    @staticmethod
-    def of(membership):
-        collection = membership.collection
-        return {
-            "registry": collection.registry.name,
-            "collection": collection.name,
-            "version": f"v{membership.index}",
-            "aliases": sorted(membership.aliases.values_list("name", flat=True)),
-            "url": membership.get_absolute_url(),
-        }
 
 
 def _registry_for_change(path_part, user, aliases=()):
@@ -52,14 +34,15 @@ def link_version(request, pk: int, data: LinkIn):
 
 
 @router.delete("/versions/{int:pk}/links/{registry}/{collection}", summary="Unlink")
-def unlink_version(request, pk: int, registry: str, collection: str):
-    """Unlinking takes the version's aliases there with it, so protected ones need an admin."""
+def unlink_version(request, pk: int, registry: str, collection: str, delete_aliases: bool = True):
+    """Unlinking takes the version's aliases there with it, so protected ones need an
+    admin; with `delete_aliases=false` a version holding aliases is refused instead."""
     version = ArtifactVersion.objects.find(pk)
     registry = _registry_for_change(registry, request.user)
     target = registry.collection_named(collection)
     held = target.membership_of(version).aliases.values_list("name", flat=True)
     registry.require_change(request.user, held)
-    target.unlink(version, request.user)  # one transaction, with its audit events
+    target.unlink(version, request.user, delete_aliases)  # one transaction, audited
     return {"detail": f"{version.name} unlinked from {registry.name}/{collection}."}
 
 
@@ -86,3 +69,18 @@ def remove_link_alias(request, pk: int, registry: str, collection: str, alias: s
     membership = target.membership_of(version)
     target.remove_alias(alias, request.user, version)
     return LinkOut.of(membership)
+
+
+@router.put(
+    "/versions/{int:pk}/links/{registry}/{collection}/aliases",
+    response=LinkOut,
+    summary="Set the aliases in a collection",
+)
+def set_link_aliases(request, pk: int, registry: str, collection: str, data: AliasesIn):
+    """The version's aliases in the collection become `aliases`, each change audited;
+    changing a protected alias needs an admin."""
+    version = ArtifactVersion.objects.find(pk)
+    registry = _registry_for_change(registry, request.user)
+    target = registry.collection_named(collection)
+    authorize = lambda changed: registry.require_change(request.user, changed)  # noqa: E731
+    return LinkOut.of(target.set_aliases(version, data.aliases, request.user, authorize))

@@ -7,7 +7,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from ..errors import InvalidName
-from ..models import ArtifactVersion, Project, Run
+from ..models import ArtifactVersion, Membership, Project, Run
 from .schemas import RunOut, VersionOut
 
 router = Router(tags=["runs"])
@@ -78,11 +78,13 @@ def run_outputs(request, entity: str, project: str, run_id: str):
 def use_version(request, entity: str, project: str, run_id: str, data: UseIn):
     """Record a version as an input of the run, by name (as `resolve` takes) or by id."""
     run = Run.objects.find(entity, project, run_id)
+    membership = None
     if data.version_id is not None:
         version = ArtifactVersion.objects.find(data.version_id).check_type(data.type)
     elif data.name:
-        version = ArtifactVersion.objects.resolve(data.name, request.user, run.project, data.type)
+        membership = Membership.objects.resolve(data.name, request.user, run.project, data.type)
+        version = membership.version
     else:
         raise InvalidName("Say which version to use: `name` or `version_id`.")
     run.use_version(version, use_as=data.use_as)
-    return VersionOut.of(version)
+    return VersionOut.of(version, membership)

@@ -1,4 +1,5 @@
-"""The answers several routers share: a run, an artifact version, a file's contents."""
+"""The answers several routers share: a run, an artifact version, a file's contents, a
+version's place in a registry collection."""
 
 from datetime import datetime
 
@@ -49,6 +50,27 @@ class FileOut(Schema):
         return {"sha256": blob.sha256, "md5": blob.md5, "size": blob.size}
 
 
+class LinkOut(Schema):
+    """A version in a registry collection: its number and aliases there."""
+
+    registry: str
+    collection: str
+    version: str
+    aliases: list[str]
+    url: str
+
+    @staticmethod
+    def of(membership):
+        collection = membership.collection
+        return {
+            "registry": collection.registry.name,
+            "collection": collection.name,
+            "version": f"v{membership.index}",
+            "aliases": sorted(membership.aliases.values_list("name", flat=True)),
+            "url": membership.get_absolute_url(),
+        }
+
+
 class VersionOut(Schema):
     id: int
     node: str
@@ -68,10 +90,13 @@ class VersionOut(Schema):
     generated: bool
     created_at: datetime
     url: str
+    link: LinkOut | None = None  # set when the version was reached through a registry path
 
     @staticmethod
-    def of(version):
+    def of(version, membership=None):
+        """`membership`: the registry collection version it was reached through, if any."""
         project = version.sequence.project
+        linked = membership is not None and membership.collection.registry_id is not None
         return {
             "id": version.pk,
             "node": version.node_id,
@@ -91,4 +116,5 @@ class VersionOut(Schema):
             "generated": version.generated,
             "created_at": version.created_at,
             "url": version.get_absolute_url(),
+            "link": LinkOut.of(membership) if linked else None,
         }

@@ -10,7 +10,15 @@ from ninja.responses import Status
 from .. import blobs
 from ..auth import api_key
 from ..errors import InvalidName, NotFound, TooLarge
-from ..models import ArtifactSequence, ArtifactVersion, Blob, ManifestEntry, Project, Run
+from ..models import (
+    ArtifactSequence,
+    ArtifactVersion,
+    Blob,
+    ManifestEntry,
+    Membership,
+    Project,
+    Run,
+)
 from .schemas import FileOut, RunOut, VersionOut
 
 router = Router(tags=["artifacts"])
@@ -48,6 +56,10 @@ class Missing(Schema):
 
 class AliasIn(Schema):
     alias: str
+
+
+class AliasesIn(Schema):
+    aliases: list[str]
 
 
 @router.post("/blobs/missing", response=Missing, summary="Which contents the server lacks")
@@ -110,8 +122,8 @@ def resolve_version(request, name: str, entity: str = "", project: str = "", typ
     default = Project.objects.filter(entity=entity, name=project).first() if project else None
     if project and default is None:
         raise NotFound(f"No project {entity}/{project}.")
-    version = ArtifactVersion.objects.resolve(name, request.user, default, type or None)
-    return VersionOut.of(version)
+    membership = Membership.objects.resolve(name, request.user, default, type or None)
+    return VersionOut.of(membership.version, membership)
 
 
 @router.get("/versions/{int:pk}", response=VersionDetail, summary="Read a version")
@@ -156,3 +168,21 @@ def remove_alias(request, pk: int, alias: str):
     version = ArtifactVersion.objects.find(pk)
     version.sequence.remove_alias(alias, request.user, version)
     return VersionOut.of(version)
+
+
+@router.put("/versions/{int:pk}/aliases", response=VersionOut, summary="Set the aliases")
+def set_aliases(request, pk: int, data: AliasesIn):
+    """The version's aliases in its artifact sequence become `aliases` (`latest` stays
+    where it is), each change audited."""
+    version = ArtifactVersion.objects.find(pk)
+    version.sequence.set_aliases(version, data.aliases, request.user)
+    return VersionOut.of(version)
+
+
+@router.delete("/versions/{int:pk}", summary="Delete a version")
+def delete_version(request, pk: int, delete_aliases: bool = False):
+    """Only while no run used it and no registry collection holds it; its number is
+    never given again (see ArtifactVersion.delete_by)."""
+    version = ArtifactVersion.objects.find(pk)
+    version.delete_by(request.user, delete_aliases)
+    return {"detail": f"{version.name} deleted."}

@@ -1,0 +1,61 @@
+"""PUT .../aliases: a version's aliases set at once, in its sequence or a collection."""
+
+import json
+
+import pytest
+
+from registry import demo
+from registry.models import ApiKey, ArtifactSequence, AuditEvent
+
+
+@pytest.fixture
+def api(client, db, django_user_model):
+    demo.load()
+    _, key = ApiKey.create_for(django_user_model.objects.get(username="alice"))
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    return client
+
+
+def put(client, path, aliases):
+    body = json.dumps({"aliases": aliases})
+    return client.put(f"/api/v1{path}", body, content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    "aliases, status, message",
+    [
+        (["best", "bad name"], 400, "Invalid alias 'bad name'"),
+        (["best", "latest", "v3"], 400, "The alias 'v3' is reserved"),
+        (["best"], 400, "The alias 'latest' is reserved and moves by itself"),
+        ("best", 422, "The request is not valid."),
+    ],
+)
+def test_it_refuses_bad_aliases_and_writes_nothing(api, aliases, status, message):
+    version = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    events = AuditEvent.objects.count()
+    answer = put(api, f"/versions/{version.pk}/aliases", aliases)
+    assert answer.status_code == status
+    assert answer.json()["detail"].startswith(message)
+    assert version.aliases() == ["best", "latest"]
+    assert AuditEvent.objects.count() == events
+
+
+def test_it_answers_404_for_what_is_not_there(api):
+    version = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    assert put(api, "/versions/999999/aliases", []).json() == {
+        "detail": "No artifact version with id 999999."
+    }
+    answer = put(api, f"/versions/{version.pk}/links/model/no-such/aliases", [])
+    assert (answer.status_code, answer.json()["detail"]) == (
+        404,
+        "No collection 'no-such' in registry 'model'.",
+    )
+    zoo_model = ArtifactSequence.objects.get(name="zoo-model").version_by_alias("v0")
+    answer = put(api, f"/versions/{zoo_model.pk}/links/model/zoo-classifier/aliases", [])
+    assert answer.status_code == 404  # v0 of zoo-model is not in the collection
+
+
+def test_it_sets_them_in_one_transaction(api):
+    version = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    answer = put(api, f"/versions/{version.pk}/aliases", ["latest", "a", "b", "a"])
+    assert answer.status_code == 200 and answer.json()["aliases"] == ["a", "b", "latest"]
