@@ -1055,7 +1055,7 @@ class ArtifactVersion(models.Model):
                 alias.delete()
                 sequence._audit(AuditEvent.Action.ALIAS_REMOVED, membership, user, alias.name)
             self.entries.all().delete()
-            self.edges.all().delete()
+            self.edges.filter(direction=LineageEdge.Direction.LOGS).delete()  # none uses it
             self.deleted_at = now()
             ArtifactVersion._base_manager.filter(pk=self.pk).update(deleted_at=self.deleted_at)
             newest = sequence.memberships.order_by("-index").first()

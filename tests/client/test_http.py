@@ -68,6 +68,7 @@ def test_it_says_when_a_download_breaks_off(proxy, tmp_path):
         "type": "model",
         "description": "",
         "metadata": {},
+        "aliases": [],
     }
     artifact = wandb.Artifact._from_server(data, _http.session())
     with pytest.raises(LineageError, match="download of .*/a.bin broke off"):
