@@ -6,6 +6,7 @@ DATABASE_URL and LINEAGE_S3_BUCKET move it to PostgreSQL and object storage.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "django_htmx",
     "template_partials",
     "registry",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -121,6 +125,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+
+# Sign-in protection (django-axes): after LINEAGE_LOGIN_FAILURE_LIMIT wrong passwords for
+# one username from one address, that pair may not sign in (even with the right password)
+# for LINEAGE_LOGIN_LOCKOUT_MINUTES; each failure while locked restarts the wait. The
+# attempts are rows in the database, so every app process sees the same count. Behind a
+# proxy, set LINEAGE_LOGIN_PROXY_COUNT so the client's address is read from X-Forwarded-For.
+# API keys are not passwords and are not counted.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LINEAGE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LINEAGE_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "registry.signin.locked_out"
+AXES_CLIENT_IP_CALLABLE = "registry.signin.client_address"
+LINEAGE_LOGIN_PROXY_COUNT = envint("LINEAGE_LOGIN_PROXY_COUNT", 0)
 LOGIN_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en-us"
