@@ -176,10 +176,12 @@ def load(folder, connection):
     runs = read(folder, "runs.csv")
     edges = read(folder, "edges.csv")
     tables = {
-        "registry_project (id, entity, name, created_at)": [(1, "bench", "synthetic", now)],
+        "registry_project (id, entity, name, created_at, openlineage_namespace)": [
+            (1, "bench", "synthetic", now, "")
+        ],
         "registry_artifactcollection (id, kind, name, type, description, created_at, "
-        "next_index, project_id)": [
-            (i + 1, "sequence", name, type, "", now, 0, 1)
+        "next_index, project_id, openlineage_name)": [
+            (i + 1, "sequence", name, type, "", now, 0, 1, "")
             for i, (name, type) in enumerate(sequences)
         ],
         "registry_artifactversion (id, digest, description, metadata, size, file_count, "

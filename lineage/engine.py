@@ -1,7 +1,9 @@
 """The lineage engine: one view of the graph around a base node, as plain functions.
 
 `lineage_view(node_id, view)` answers with Cytoscape.js elements, exactly PRODUCT.md's
-"The lineage graph":
+"The lineage graph". `compute()` is the pipeline: walk, extend, filter, bridge, cluster;
+then `bound()` and `render()`. Its SQL is in sql.py, its node keys in keys.py; a
+preview's impact counts (impact.py) reuse its walk.
 
 - Hops: one hop is one edge. The walk goes hop by hop with ONE query per hop and
   direction for the whole frontier (the graph is bipartite, so a frontier holds one kind
@@ -34,85 +36,25 @@
   `truncated`.
 """
 
-import functools
-import gc
 import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
-from django.db.models.expressions import RawSQL
 
-from registry import names
 from registry.errors import InvalidName, NotFound
-from registry.models import (
-    ArtifactCollection,
-    ArtifactVersion,
-    LineageEdge,
-    Membership,
-    Project,
-    Run,
-    is_generated,
-)
+from registry.models import is_generated
 
-from .view import MAX_HOPS, View
+from . import sql
+from .keys import is_run, key_of_id, kind_of, node_id, pk_of
+from .sql import LOGS, USES
+from .view import View
 
-USES, LOGS = LineageEdge.Direction.USES, LineageEdge.Direction.LOGS
 CLUSTER_MIN = 5
 MEMBERS_LISTED = 50
 RAW_FACTOR = 50  # how many raw nodes the walk may visit per node it may return
 
 
-# Outside the engine a node is "artifact:12" or "run:7" (registry.names). Inside it is
-# one int, its key: pk * 2 for a version, pk * 2 + 1 for a run. A hub's view handles
-# tens of thousands of nodes in every pass; ints hash and compare faster than
-# ("run", pk) tuples (1.4-1.8x).
-def key_of(kind, pk):
-    return pk << 1 | (kind == "run")
-
-
-def kind_of(key):
-    return "run" if key & 1 else "artifact"
-
-
-def is_run(key):
-    return key & 1
-
-
-def pk_of(key):
-    return key >> 1
-
-
-def key_of_id(text):
-    """'run:7' -> its key; refuses what is not a node id (registry.names.parse_node_id)."""
-    return key_of(*names.parse_node_id(text))
-
-
-def node_id(key):
-    return names.node_id(kind_of(key), key >> 1)
-
-
-def without_gc(function):
-    """The engine makes tens of thousands of small tuples and sets on a big view and no
-    reference cycles; Python's cyclic GC would rescan the heap several times meanwhile
-    (measured: two thirds of a 10,000-consumer view). Reference counting still frees."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return wrapper
-
-
-@without_gc
 def lineage_view(base_id, view=None):
     """The view around `base_id` as {"elements": {...}, "base": id, "truncated": bool}."""
     result = compute(base_id, view or View())
@@ -120,7 +62,6 @@ def lineage_view(base_id, view=None):
     return render(result, shown, edges, result.graph.truncated or cut)
 
 
-@without_gc
 def cluster_members(base_id, view, cluster_id, query="", limit=None):
     """(matching members [{id, label}], how many match) of one cluster of a view;
     `query` narrows them by label, case-insensitively."""
@@ -128,7 +69,7 @@ def cluster_members(base_id, view, cluster_id, query="", limit=None):
     keys = result.members.get(cluster_id)
     if not keys:
         raise NotFound("That cluster is not in this view any more.")
-    attrs = display_attributes(keys)
+    attrs = sql.display_attributes(keys)
     needle = query.strip().lower()
     members = [
         {"id": node_id(key), "label": label_of(key, attrs[key])}
@@ -140,14 +81,14 @@ def cluster_members(base_id, view, cluster_id, query="", limit=None):
 
 @dataclass
 class Result:
-    """A view before it is cut to the bound and rendered."""
+    """A view before it is cut to the bound and rendered. Nodes are keys (lineage.keys)."""
 
-    base: tuple
+    base: int  # the base node's key
     graph: "Graph"
-    kept: set
-    edges: set
-    clusters: dict  # node -> the id of the cluster it is drawn in
-    members: dict  # cluster id -> its nodes, by id
+    kept: set  # the keys the filters kept
+    edges: set  # (source key, target key, kind) between kept nodes, "path" ones included
+    clusters: dict  # key -> the id of the cluster it is drawn in
+    members: dict  # cluster id -> its keys, sorted (one kind: by pk)
 
 
 def compute(base_id, view):
@@ -170,41 +111,12 @@ def compute(base_id, view):
 
 # ---- the walk --------------------------------------------------------------------------
 
-# Each hop is one query. What filters and clusters need of the nodes it reaches comes in
-# scalar subqueries: primary-key lookups per row. A join here made PostgreSQL hash whole
-# tables (all runs, all versions) on a hub's frontier of 20,000 runs.
-_RUN, _VERSION = Run._meta.db_table, ArtifactVersion._meta.db_table
-_SEQUENCE = ArtifactCollection._meta.db_table
-_PROJECT, _MEMBERSHIP = Project._meta.db_table, Membership._meta.db_table
-EDGES = f"SELECT e.run_id, e.version_id, e.direction{{}} FROM {LineageEdge._meta.db_table} e WHERE "
-RUN_INFO = f", (SELECT r.job_type FROM {_RUN} r WHERE r.id = e.run_id)"
-# A version's sequence type and name come afterwards, once per sequence (load_sequences):
-# per row they cost two more lookups and tripled the hub's widest hop.
-VERSION_INFO = (
-    f", (SELECT v.sequence_id FROM {_VERSION} v WHERE v.id = e.version_id)"
-    f", (SELECT v.generated FROM {_VERSION} v WHERE v.id = e.version_id)"
-)
-TO_RUNS, TO_VERSIONS = EDGES.format(RUN_INFO), EDGES.format(VERSION_INFO)
-
-
-def id_list(ids):
-    """SQL for "one of these ids" as ONE parameter, whatever their number (SQLite caps
-    the number of parameters of a query)."""
-    if connection.vendor == "postgresql":
-        return "= ANY(%s)", [list(ids)]
-    return "IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
-
-
-def query(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
 
 class Graph:
-    """The raw walk: levels of the nodes seen, what filters and clusters need to know of
-    them (`info`: (job_type,) of a run, (sequence id, generated) of a version, with
-    `sequences` giving each sequence's (type, name)), and the edges (source, target, kind).
+    """The raw walk, one query per hop (lineage.sql): the level of each node seen, what
+    filters and clusters need to know of it (`info`: (job_type,) of a run, (sequence pk,
+    generated) of a version, with `sequences` giving each sequence's (type, name)), and
+    the edges (source, target, kind). Nodes are keys (lineage.keys).
 
     The walk also notes each node's neighbours toward the base (`toward`), which clusters
     need: exact while the walk is `regular` (a node is reached only from the hop before
@@ -233,29 +145,16 @@ class Graph:
                 self.truncated = True
                 return
             level = -hop if upstream else hop
-            kind = kind_of(frontier[0])  # the graph is bipartite: one kind per hop
-            frontier = self._step(kind, [key >> 1 for key in frontier], upstream, level)
+            pks = [key >> 1 for key in frontier]
+            if is_run(frontier[0]):  # the graph is bipartite: one kind per hop
+                frontier = self._add(sql.versions_of_runs(pks, upstream), level, to_run=False)
+            else:
+                frontier = self._add(sql.runs_of_versions(pks, upstream), level, to_run=True)
 
-    def _step(self, kind, pks, upstream, level):
-        """One query: the neighbours of a frontier of one kind in one direction.
-
-        Upstream of a version are the runs that logged it; upstream of a run, the
-        versions it used. Downstream: the runs that used it; the versions it logged."""
-        where, params = id_list(pks)
-        if kind == "artifact":
-            direction = LOGS if upstream else USES
-            rows = query(
-                TO_RUNS + "e.direction = %s AND e.version_id " + where, [direction, *params]
-            )
-        else:
-            direction = USES if upstream else LOGS
-            sql = TO_VERSIONS + "e.run_id " + where + " AND e.direction = %s"
-            rows = query(sql, [*params, direction])
-        return self._add(rows, level, "run" if kind == "artifact" else "artifact")
-
-    def _add(self, rows, level, new_kind, levels_of_runs=None):
-        """Record the edges and the new nodes of `new_kind` with their `info`; return
-        them. A new node's level is `level`, or one beside its run's (extended lineage)."""
+    def _add(self, rows, level, to_run, levels_of_runs=None):
+        """Record a hop's rows (lineage.sql): the edges, and the new nodes (runs if
+        `to_run`, else versions) with their `info`; return the new nodes' keys. A new
+        node's level is `level`, or one beside its run's (extended lineage)."""
         new = []
         levels, info, edges, toward, parents = (
             self.levels,
@@ -264,7 +163,6 @@ class Graph:
             self.toward,
             self.parents,
         )
-        to_run = new_kind == "run"
         for row in rows:
             run, version = row[0] << 1 | 1, row[1] << 1
             uses = row[2] == USES
@@ -276,10 +174,10 @@ class Graph:
                     level = levels_of_runs[run] + (-1 if uses else 1)
                 levels[key] = level
                 info[key] = row[3:]
-                toward[key] = [source]
+                toward[key] = (source,)  # a tuple of ints: see toward_base
                 new.append(key)
             elif levels[key] == level and len(edges) > known:
-                toward[key].append(source)  # reached again in this hop, from another node
+                toward[key] += (source,)  # reached again in this hop, from another node
             else:
                 self.regular = False
             parents.add(source)
@@ -298,18 +196,16 @@ class Graph:
         what the answer shows of them instead (`attrs`), sequences included: one round
         trip fewer for the views people open most."""
         if len(self.levels) <= shown_limit:
-            self.attrs = display_attributes(self.levels)
+            self.attrs = sql.display_attributes(self.levels)
             self.sequences = {
                 self.info[key][0]: (row["sequence__type"], row["sequence__name"])
                 for key, row in self.attrs.items()
-                if key in self.info and not key & 1
+                if key in self.info and not is_run(key)
             }
             return
-        ids = {row[0] for row in self.info.values() if len(row) == 2}
-        if ids:
-            where, params = id_list(ids)
-            sql = f"SELECT id, type, name FROM {_SEQUENCE} WHERE id " + where
-            self.sequences = {pk: (type_, name) for pk, type_, name in query(sql, params)}
+        pks = {row[0] for key, row in self.info.items() if not is_run(key)}
+        if pks:
+            self.sequences = sql.sequences(pks)
 
     def type_of(self, key):
         return self.sequences[self.info[key][0]][0]
@@ -317,32 +213,32 @@ class Graph:
     def extend(self):
         """Extended lineage: every run's other inputs and outputs, beside the run."""
         self.regular = False  # an extended node hangs beside its run, not from the hop before
-        runs = {key: level for key, level in self.levels.items() if key & 1}
+        runs = {key: level for key, level in self.levels.items() if is_run(key)}
         if not runs:
             return
-        where, params = id_list([key >> 1 for key in runs])
-        rows = query(TO_VERSIONS + "e.run_id " + where, params)
-        self._add(rows, None, "artifact", levels_of_runs=runs)
+        rows = sql.versions_of_runs([pk_of(key) for key in runs])
+        self._add(rows, None, to_run=False, levels_of_runs=runs)
 
 
 def filtered_out(graph, view):
     """The nodes the view's filters remove. Thousands of nodes share a few distinct
     `info` rows (one per job type, or per sequence), so each row is judged once."""
-    verdicts = {}
+    verdicts = ({}, {})  # of versions' rows, of runs' rows
     removed = set()
     for key, row in graph.info.items():
-        keep = verdicts.get(row)
+        seen = verdicts[key & 1]  # is_run(key), inline: once per node of a hub's view
+        keep = seen.get(row)
         if keep is None:
-            keep = verdicts[row] = keeps(row, view, graph.sequences)
+            keep = seen[row] = keeps(key, row, view, graph.sequences)
         if not keep:
             removed.add(key)
     return removed
 
 
-def keeps(info, view, sequences):
+def keeps(key, info, view, sequences):
     """Whether the view's filters keep a node, from its `info` row. Generated kinds are
     recognised by type and name too, not only by the flag set when a version is logged."""
-    if len(info) == 1:  # a run: (job_type,)
+    if is_run(key):  # info: (job_type,)
         return not view.job_types or info[0] in view.job_types
     sequence, flagged = info
     artifact_type, name = sequences[sequence]
@@ -411,7 +307,7 @@ def cluster(graph, kept, edges, view, toward=None):
     by_type = {pk: "type:" + type_ for pk, (type_, _) in graph.sequences.items()}
     for level in sorted(by_level, key=lambda lv: (abs(lv), lv)):
         groups = defaultdict(list)
-        for key in by_level[level]:  # the hot loop of a hub's view: kept inline
+        for key in by_level[level]:  # the hot loop of a hub's view: is_run(key) inline
             near = toward[key]
             if len(near) == 1:  # an anchor is a node, a cluster id, or several joined
                 anchor = clusters.get(near[0])
@@ -487,7 +383,7 @@ def render(result, shown, edges, truncated):
     attrs = result.graph.attrs
     missing = [key for key in singles + listed if key not in attrs]
     if missing:
-        attrs = {**attrs, **display_attributes(missing)}
+        attrs = {**attrs, **sql.display_attributes(missing)}
     if result.base not in attrs:
         raise NotFound(f"No {kind_of(result.base)} with id {pk_of(result.base)}.")
     nodes = [
@@ -517,49 +413,6 @@ def render(result, shown, edges, truncated):
         "base": node_id(result.base),
         "truncated": truncated,
     }
-
-
-# What the answer shows of runs and versions, in plain SQL: building the same two ORM
-# queries took 90% of a small view's time (measured: 7 ms of 8).
-RUN_ATTRS = (
-    f"SELECT r.id, r.run_id, r.name, r.job_type, r.state, p.entity, p.name FROM {_RUN} r"
-    f" JOIN {_PROJECT} p ON p.id = r.project_id WHERE r.id "
-)
-# The version number as a subquery, not a fourth join: PostgreSQL planned the join for
-# 1.2 ms, longer than the whole query then ran.
-VERSION_ATTRS = (
-    f'SELECT v.id, (SELECT m."index" FROM {_MEMBERSHIP} m'
-    f" WHERE m.version_id = v.id AND m.collection_id = v.sequence_id),"
-    f" v.generated, c.name, c.type, p.entity, p.name FROM {_VERSION} v"
-    f" JOIN {_SEQUENCE} c ON c.id = v.sequence_id JOIN {_PROJECT} p ON p.id = c.project_id"
-    f" WHERE v.id "
-)
-RUN_FIELDS = "pk run_id name job_type state project__entity project__name".split()
-VERSION_FIELDS = (
-    "pk version_index generated sequence__name sequence__type"
-    " sequence__project__entity sequence__project__name"
-).split()
-
-
-def display_attributes(keys):
-    """One query per kind for what the answer shows of `keys`: {key: {field: value}}."""
-    attrs = {}
-    for sql, fields, pks, bit in (
-        (RUN_ATTRS, RUN_FIELDS, [key >> 1 for key in keys if key & 1], 1),
-        (VERSION_ATTRS, VERSION_FIELDS, [key >> 1 for key in keys if not key & 1], 0),
-    ):
-        if pks:
-            where, params = id_list(pks)
-            for row in query(sql + where, params):
-                attrs[row[0] << 1 | bit] = dict(zip(fields, row, strict=True))
-    return attrs
-
-
-def _pk_subquery(pks):
-    where, params = id_list(pks)
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", params)
-    return RawSQL("SELECT value FROM json_each(%s)", params)
 
 
 def node_data(key, row, level, is_base):
@@ -625,35 +478,3 @@ def label_of(key, row):
     if is_run(key):
         return row["name"] or row["run_id"]
     return f"{row['sequence__name']}:v{row['version_index']}"
-
-
-def filter_choices():
-    """The artifact types and run job types present in the data, for the Custom form."""
-    types = ArtifactCollection.objects.filter(kind=ArtifactCollection.Kind.SEQUENCE)
-    types = types.order_by("type").values_list("type", flat=True).distinct()
-    jobs = Run.objects.exclude(job_type="").order_by("job_type").values_list("job_type", flat=True)
-    return list(types), list(jobs.distinct())
-
-
-def impact(version_pk, registries=None):
-    """What depends on a version: downstream runs, model versions and registry
-    collections (of `registries` when given: those the viewer may see), within MAX_HOPS
-    hops. Every artifact preview asks, so the walk stops at a few times the node bound
-    and says `bounded` ("at least") past it."""
-    base = key_of("artifact", version_pk)
-    graph = Graph(base, raw_limit=settings.LINEAGE_MAX_NODES * 5)
-    graph.walk(MAX_HOPS, upstream=False)
-    graph.load_sequences()
-    versions = [key for key in graph.levels if not key & 1 and key != base]
-    linked = Membership.objects.filter(
-        version_id__in=_pk_subquery([version_pk, *map(pk_of, versions)]),
-        collection__kind="portfolio",
-    )
-    if registries is not None:
-        linked = linked.filter(collection__registry__in=registries)
-    return {
-        "runs": sum(1 for key in graph.levels if key & 1),
-        "models": sum(1 for key in versions if graph.type_of(key) == "model"),
-        "collections": linked.values("collection").distinct().count(),
-        "bounded": graph.truncated,
-    }

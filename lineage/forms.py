@@ -2,11 +2,20 @@ from dataclasses import fields
 
 from django import forms
 
-from .engine import filter_choices
+from registry.models import ArtifactCollection, Run
+
 from .view import View
 
 # The page explains how to choose several values in the element with this id.
 MULTI = {"aria-describedby": "custom-multi-hint", "size": 4}
+
+
+def filter_choices():
+    """The artifact types and run job types present in the data, for the filters."""
+    types = ArtifactCollection.objects.filter(kind=ArtifactCollection.Kind.SEQUENCE)
+    types = types.order_by("type").values_list("type", flat=True).distinct()
+    jobs = Run.objects.exclude(job_type="").order_by("job_type").values_list("job_type", flat=True)
+    return list(types), list(jobs.distinct())
 
 
 def _field(f, choices):

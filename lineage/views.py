@@ -10,7 +10,8 @@ from registry.errors import DomainError, InvalidName
 from registry.models import ArtifactVersion, Registry, Run
 from registry.names import parse_node_id
 
-from .engine import cluster_members, impact
+from .engine import cluster_members
+from .impact import impact
 from .openlineage_ids import openlineage_id, resolve
 from .view import View
 

@@ -333,7 +333,7 @@ def test_it_recognises_generated_kinds_without_the_flag(g):
 
 
 def test_it_counts_only_the_collections_of_the_registries_given(g):
-    from lineage.engine import impact
+    from lineage.impact import impact
     from registry.models import Collection, Registry
 
     data = g.art("data")
@@ -357,13 +357,14 @@ def test_it_clusters_alike_from_the_walk_and_from_the_edges(db):
     from django.conf import settings
 
     from lineage import engine
+    from lineage.keys import key_of
     from registry import demo
     from registry.models import ArtifactVersion, Run
 
     demo.load()
-    nodes = [engine.key_of("run", pk) for pk in Run.objects.values_list("pk", flat=True)]
+    nodes = [key_of("run", pk) for pk in Run.objects.values_list("pk", flat=True)]
     versions = ArtifactVersion.objects.values_list("pk", flat=True)
-    nodes += [engine.key_of("artifact", pk) for pk in versions]
+    nodes += [key_of("artifact", pk) for pk in versions]
     shortcuts = 0
     for base in nodes:
         for view in (View(), View(upstream=1, downstream=5), View(generated=True)):
