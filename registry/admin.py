@@ -3,10 +3,12 @@ needs. Audit events are read-only for everybody, superusers included."""
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.html import format_html_join
 
 from .errors import DomainError
 from .models import (
+    CORE_REGISTRIES,
     Alias,
     ApiKey,
     ArtifactSequence,
@@ -153,12 +155,42 @@ class MemberInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
+class RegistryForm(forms.ModelForm):
+    """The rules of Registry.check_settings (core registries, visibility, types)."""
+
+    def clean(self):
+        data = super().clean()
+        registry = self.instance if self.instance.pk else Registry(name=data.get("name"))
+        try:
+            registry.check_settings(
+                data.get("accepted_types") or [],
+                data.get("protected_aliases") or [],
+                data.get("visibility"),
+            )
+        except DomainError as error:
+            raise forms.ValidationError({error.field or NON_FIELD_ERRORS: error.message}) from error
+        return data
+
+
 @admin.register(Registry)
 class RegistryAdmin(admin.ModelAdmin):
+    form = RegistryForm
     list_display = ["name", "visibility", "accepted_types", "created_at"]
     list_filter = ["visibility"]
     search_fields = ["name", "description"]
     inlines = [MemberInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["name"] if obj and obj.is_core else []
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj and obj.is_core) and super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        core = queryset.filter(name__in=CORE_REGISTRIES)
+        if core.exists():
+            self.message_user(request, "The core registries model and dataset are kept.")
+        super().delete_queryset(request, queryset.exclude(name__in=CORE_REGISTRIES))
 
 
 @admin.register(RegistryMember)

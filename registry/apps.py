@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_core_registries(sender, **kwargs):
+    """Migration 0005 creates the core registries; a flush (tests that truncate the
+    tables) removes them, then signals post_migrate, and they are back."""
+    from .models import Registry
+
+    Registry.ensure_core()
 
 
 class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = "Lineage Registry"
+
+    def ready(self):
+        post_migrate.connect(_ensure_core_registries, sender=self)

@@ -17,7 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from .blobs import store_bytes
-from .models import ArtifactSequence, Collection, Project, Registry, Run, replaying
+from .models import (
+    ArtifactSequence,
+    Collection,
+    Project,
+    Registry,
+    RegistryMember,
+    Run,
+    replaying,
+)
 
 ENTITY, PROJECT = "acme", "zoo"
 DEMO_LOGIN = ("demo", "demo")
@@ -184,12 +192,8 @@ def _week(alice, noah, clock):
             )
         )
 
-    model_registry = Registry.create(
-        "model", ["model"], description="Models ready to ship.", admin=alice
-    )
-    dataset_registry = Registry.create(
-        "dataset", ["dataset"], description="Curated datasets.", admin=alice
-    )
+    model_registry = _core_registry("model", "Models ready to ship.", alice)
+    dataset_registry = _core_registry("dataset", "Curated datasets.", alice)
     clock.tick(60)
     Collection.link(model_registry, "zoo-classifier", sweep[1], alice, aliases=["staging"])
     clock.tick(180)
@@ -218,3 +222,12 @@ def _week(alice, noah, clock):
         f"Loaded the demo registry: project {project}, {Run.objects.count()} runs, "
         f"registries model and dataset. Log in as {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}."
     )
+
+
+def _core_registry(name, description, admin):
+    """A core registry (every installation has it) with the demo's words and admin."""
+    registry = Registry.objects.get(name=name)
+    registry.description = description
+    registry.save()
+    registry.members.update_or_create(user=admin, defaults={"role": RegistryMember.Role.ADMIN})
+    return registry

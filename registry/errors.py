@@ -3,15 +3,18 @@
 Each carries a message a person understands; the API turns them into 4xx JSON answers.
 """
 
+import contextlib
+
 
 class DomainError(Exception):
     """A request the domain refuses. Nothing was written."""
 
     status = 400
 
-    def __init__(self, message):
+    def __init__(self, message, field=None):
         super().__init__(message)
         self.message = message
+        self.field = field  # the form field a page shows the message next to, if known
 
 
 class InvalidName(DomainError):
@@ -46,3 +49,13 @@ class Forbidden(DomainError):
 
 class TooLarge(DomainError):
     status = 413
+
+
+@contextlib.contextmanager
+def on_field(field):
+    """Name the form field of the errors raised inside, unless they name one already."""
+    try:
+        yield
+    except DomainError as error:
+        error.field = error.field or field
+        raise

@@ -29,6 +29,7 @@ from .errors import (
     NotFound,
     ReservedAlias,
     TypeMismatch,
+    on_field,
 )
 from .names import LATEST, VERSION_ALIAS_RE, normalized_files, validate_alias, validate_name
 
@@ -345,7 +346,21 @@ class Run(models.Model):
         )
 
 
+# The core registries every installation has (the reference product's), with the types
+# they accept from the start: always organisation-wide, never deleted, their preset types
+# kept. Migration 0005 creates them; `Registry.ensure_core` again after a flush.
+CORE_REGISTRIES = {
+    "model": ("model", "Models ready to use: the core registry for models."),
+    "dataset": ("dataset", "Datasets ready to use: the core registry for datasets."),
+}
+
+
 class RegistryQuerySet(models.QuerySet):
+    def delete(self):
+        if self.filter(name__in=CORE_REGISTRIES).exists():
+            raise Conflict("The core registries model and dataset cannot be deleted.")
+        return super().delete()
+
     def visible_to(self, user):
         if user.is_superuser:
             return self
@@ -394,16 +409,37 @@ class Registry(models.Model):
     def get_absolute_url(self):
         return reverse("registry-registry", args=[self.name])
 
+    @property
+    def is_core(self):
+        return self.name in CORE_REGISTRIES
+
+    @property
+    def preset_types(self):
+        """Types a core registry accepts from the start and always will."""
+        return [CORE_REGISTRIES[self.name][0]] if self.is_core else []
+
+    @classmethod
+    def ensure_core(cls):
+        """Create the core registries that are missing (a flushed test database)."""
+        for name, (artifact_type, description) in CORE_REGISTRIES.items():
+            cls.objects.get_or_create(
+                name=name, defaults={"accepted_types": [artifact_type], "description": description}
+            )
+
+    def delete(self, *args, **kwargs):
+        if self.is_core:
+            raise Conflict(f"The core registry {self.name!r} cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
     @classmethod
     def create(cls, name, accepted_types, visibility=Visibility.ORGANIZATION, admin=None, **kw):
-        validate_name(name, "registry name")
-        for artifact_type in accepted_types:
-            validate_name(artifact_type, "artifact type")
-        if visibility not in cls.Visibility.values:
-            choices = ", ".join(cls.Visibility.values)
-            raise InvalidName(f"Invalid visibility {visibility!r}: use one of {choices}.")
+        with on_field("name"):
+            validate_name(name, "registry name")
+        cls(name=name).check_settings(
+            list(accepted_types), kw.get("protected_aliases", []), visibility
+        )
         if cls.objects.filter(name=name).exists():
-            raise AlreadyExists(f"A registry named {name!r} already exists.")
+            raise AlreadyExists(f"A registry named {name!r} already exists.", "name")
         with transaction.atomic():
             registry = cls.objects.create(
                 name=name, accepted_types=list(accepted_types), visibility=visibility, **kw
@@ -411,6 +447,57 @@ class Registry(models.Model):
             if admin is not None:
                 registry.members.create(user=admin, role=RegistryMember.Role.ADMIN)
         return registry
+
+    def check_settings(self, accepted_types, protected_aliases, visibility):
+        """The rules for a registry's settings, against what it has now: valid types and
+        aliases; a core registry keeps its preset types and stays organisation-wide; a
+        custom one may become restricted, never organisation-wide again; a type that a
+        collection here holds stays accepted."""
+        with on_field("accepted_types"):
+            for artifact_type in accepted_types:
+                validate_name(artifact_type, "artifact type")
+        with on_field("protected_aliases"):
+            for alias in protected_aliases:
+                validate_alias(alias)
+        missing = [t for t in self.preset_types if t not in accepted_types]
+        if missing:
+            raise Conflict(
+                f"The core registry {self.name!r} always accepts {', '.join(missing)}.",
+                field="accepted_types",
+            )
+        held = self.collections.exclude(type__in=accepted_types) if self.pk else None
+        held = sorted(set(held.values_list("type", flat=True))) if held is not None else []
+        if held:
+            raise Conflict(
+                f"Collections here hold {', '.join(held)} artifacts: keep accepting that type.",
+                field="accepted_types",
+            )
+        if visibility not in self.Visibility.values:
+            choices = ", ".join(self.Visibility.values)
+            raise InvalidName(
+                f"Invalid visibility {visibility!r}: use one of {choices}.", "visibility"
+            )
+        if visibility != self.visibility and self.is_core:
+            raise Conflict(
+                f"The core registry {self.name!r} is always organisation-wide.", "visibility"
+            )
+        if visibility == self.Visibility.ORGANIZATION and self.visibility != visibility:
+            raise Conflict(
+                "A restricted registry cannot become organisation-wide again.", "visibility"
+            )
+
+    def change_settings(self, user, description, accepted_types, protected_aliases, visibility):
+        """An admin's change of the description, accepted types, protected aliases and
+        visibility, checked by `check_settings`."""
+        self.require_role(user, RegistryMember.Role.ADMIN)
+        accepted_types = list(dict.fromkeys(accepted_types))
+        protected_aliases = list(dict.fromkeys(protected_aliases))
+        self.check_settings(accepted_types, protected_aliases, visibility)
+        self.description = description
+        self.accepted_types = accepted_types
+        self.protected_aliases = protected_aliases
+        self.visibility = visibility
+        self.save()
 
     def role_of(self, user):
         """The user's role here, or None when they may not even see the registry."""

@@ -30,4 +30,5 @@ def log(project):
 
 @pytest.fixture
 def model_registry(db):
-    return Registry.create("model", ["model"])
+    """The core registry `model`, there from the migrations on."""
+    return Registry.objects.get(name="model")

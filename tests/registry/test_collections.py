@@ -1,7 +1,7 @@
 import pytest
 
 from registry.errors import AlreadyExists, InvalidName, TypeMismatch
-from registry.models import AuditEvent, Collection, Membership, Registry
+from registry.models import CORE_REGISTRIES, AuditEvent, Collection, Membership, Registry
 
 
 def test_it_creates_the_collection_on_first_link(log, model_registry, alice):
@@ -121,7 +121,7 @@ def test_it_creates_registries_with_validated_types(db):
         Registry.create("r", ["ok", "not ok"])
     with pytest.raises(InvalidName, match="Invalid registry name"):
         Registry.create("r r", ["model"])
-    assert not Registry.objects.exists()
+    assert not Registry.objects.exclude(name__in=CORE_REGISTRIES).exists()
 
 
 def test_it_refuses_a_second_registry_or_collection_of_one_name(model_registry):
@@ -130,10 +130,10 @@ def test_it_refuses_a_second_registry_or_collection_of_one_name(model_registry):
     Collection.create(model_registry, "zoo-classifier", "model")
     with pytest.raises(AlreadyExists, match="already has a collection 'zoo-classifier'"):
         Collection.create(model_registry, "zoo-classifier", "model")
-    assert Registry.objects.count() == 1 and Collection.objects.count() == 1
+    assert Registry.objects.count() == 2 and Collection.objects.count() == 1
 
 
 def test_it_refuses_an_unknown_visibility(db):
     with pytest.raises(InvalidName, match="Invalid visibility 'nonsense'"):
         Registry.create("r", ["model"], visibility="nonsense")
-    assert not Registry.objects.exists()
+    assert not Registry.objects.exclude(name__in=CORE_REGISTRIES).exists()
