@@ -101,12 +101,27 @@ def test_it_refuses_a_second_type_in_one_collection(log):
 
 
 def test_it_refuses_a_link_into_another_registrys_collection(log, model_registry):
-    """A collection keeps its type even if its registry stops accepting it."""
+    """A collection's name is per registry: "c" of another registry is a new collection,
+    which that registry's accepted types refuse."""
     model, _ = log("m", {"m": "1"}, type="model")
     Collection.link(model_registry, "c", model)
     other = Registry.create("datasets", ["dataset"])
-    with pytest.raises(TypeMismatch):
+    with pytest.raises(TypeMismatch, match="accept"):
         Collection.link(other, "c", model)
+    assert not Collection.objects.filter(registry=other).exists()
+
+
+def test_a_collection_keeps_its_type_when_its_registry_stops_accepting_it(log, model_registry):
+    model, _ = log("m", {"m": "1"}, type="model")
+    Collection.link(model_registry, "c", model)
+    Registry.objects.filter(pk=model_registry.pk).update(accepted_types=["dataset"])
+    model_registry.refresh_from_db()
+    data, _ = log("d", {"d": "1"}, type="dataset")
+    with pytest.raises(TypeMismatch, match="holds 'model' artifacts"):
+        Collection.link(model_registry, "c", data)
+    collection = Collection.objects.get(registry=model_registry, name="c")
+    assert collection.type == "model"
+    assert list(collection.memberships.values_list("version", flat=True)) == [model.pk]
 
 
 def test_it_refuses_invalid_collection_names_and_writes_nothing(log, model_registry):
