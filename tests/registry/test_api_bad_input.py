@@ -109,7 +109,7 @@ def test_it_refuses_invalid_project_names(api):
         ("nothing-here", 404, "No artifact 'nothing-here'"),
         ("ds:gone", 404, "has no version 'gone'"),
         ("ds:v7", 404, "has no version 'v7'"),
-        ("model/none:latest", 404, "No registry named 'model'"),
+        ("nowhere/none:latest", 404, "No registry named 'nowhere'"),
         ("bad name", 400, "Invalid artifact name 'bad name'"),
         ("ds:bad alias", 400, "Invalid artifact name 'ds:bad alias'"),
         ("model/../x", 400, "Invalid artifact name"),
