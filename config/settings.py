@@ -45,7 +45,7 @@ ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 PORT = envint("PORT", 8000)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin_site.OperatorsAdminConfig",  # django.contrib.admin for superusers
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

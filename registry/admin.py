@@ -1,12 +1,15 @@
 """The operations console: every model, with the columns, filters and search an operator
-needs. Audit events are read-only for everybody, superusers included."""
+needs, for superusers only (config/admin_site.py). What it writes follows the domain's
+rules (names, types, protected aliases) through the same functions the API calls; rows
+that only domain operations may write (links, aliases, edges, audit events) are read-only,
+and versions are deleted only by the domain's delete, which keeps the lineage honest."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.html import format_html_join
 
-from .errors import DomainError
+from .errors import DomainError, on_field
 from .models import (
     CORE_REGISTRIES,
     Alias,
@@ -24,7 +27,7 @@ from .models import (
     RegistryMember,
     Run,
 )
-from .names import validate_name
+from .names import validate_entity, validate_name
 
 
 class ReadOnly:
@@ -60,27 +63,74 @@ def _run_links(runs):
     return format_html_join(", ", '<a href="{}">{}</a>', rows) or "-"
 
 
+class DomainForm(forms.ModelForm):
+    """A form whose `check(data)` applies a domain rule; its DomainError becomes the form's
+    error, on the field it names when it names one."""
+
+    def check(self, data):
+        pass
+
+    def clean(self):
+        data = super().clean()
+        try:
+            self.check(data)
+        except DomainError as error:
+            raise forms.ValidationError({error.field or NON_FIELD_ERRORS: error.message}) from error
+        return data
+
+
+class ProjectForm(DomainForm):
+    def check(self, data):
+        with on_field("entity"):
+            validate_entity(data.get("entity"))
+        with on_field("name"):
+            validate_name(data.get("name"), "project name")
+
+
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
+    form = ProjectForm
     list_display = ["__str__", "entity", "name", "created_at"]
     list_filter = ["entity"]
     search_fields = ["entity", "name"]
 
 
+class RunForm(DomainForm):
+    def check(self, data):
+        for field in ("config", "summary"):
+            if field in data and not isinstance(data[field], dict):
+                raise forms.ValidationError({field: 'Use a JSON object, e.g. {"lr": 0.1}.'})
+        tags = data.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            raise forms.ValidationError({"tags": 'Use a JSON list of strings, e.g. ["baseline"].'})
+        if data.get("job_type"):
+            with on_field("job_type"):
+                validate_name(data["job_type"], "job type")
+
+
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
+    form = RunForm
     list_display = ["name", "run_id", "project", "job_type", "state", "author", "started_at"]
     list_filter = ["state", "job_type", "project", "started_at"]
     search_fields = ["name", "run_id", "notes", "host", "project__name", "project__entity"]
     date_hierarchy = "started_at"
     raw_id_fields = ["author"]
-    readonly_fields = ["inputs_list", "outputs_list"]
+    # Runs are started by clients; which project and person they belong to is not the
+    # console's to move (it would move their lineage into another team's view).
+    readonly_fields = ["project", "run_id", "author", "inputs_list", "outputs_list"]
     fieldsets = [
         (None, {"fields": ["project", "run_id", "name", "state", "job_type", "author"]}),
         ("Timing", {"fields": ["started_at", "finished_at", "host"]}),
         ("Details", {"fields": ["config", "summary", "tags", "notes"]}),
         ("Lineage", {"fields": ["inputs_list", "outputs_list"]}),
     ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a run's edges are lineage others depend on
 
     @admin.display(description="inputs")
     def inputs_list(self, run):
@@ -91,12 +141,37 @@ class RunAdmin(admin.ModelAdmin):
         return _version_links(run.outputs().select_related("sequence__project"))
 
 
+class SequenceForm(DomainForm):
+    def check(self, data):
+        with on_field("name"):
+            validate_name(data.get("name"), "artifact name")
+        taken = ArtifactSequence.objects.filter(project=self.instance.project, name=data["name"])
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError({"name": f"{self.instance.project} has one already."})
+
+
 @admin.register(ArtifactSequence)
 class ArtifactSequenceAdmin(admin.ModelAdmin):
+    form = SequenceForm
     list_display = ["name", "type", "project", "next_index", "created_at"]
     list_filter = ["type", "project"]
     search_fields = ["name", "description", "project__name"]
     exclude = ["kind", "registry"]
+    # Sequences appear when versions are logged; their project and type stay (collections
+    # holding their versions accept that type).
+    readonly_fields = ["project", "type", "openlineage_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class VersionForm(DomainForm):
+    def check(self, data):
+        if "metadata" in data and not isinstance(data["metadata"], dict):
+            raise forms.ValidationError({"metadata": 'Use a JSON object, e.g. {"rows": 10}.'})
 
 
 class EntryInline(ReadOnlyInline):
@@ -132,9 +207,30 @@ class ArtifactVersionAdmin(admin.ModelAdmin):
         "consumers_list",
     ]
     inlines = [EntryInline]
+    actions = ["delete_versions"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = VersionForm
+        return super().get_form(request, obj, **kwargs)
 
     def has_add_permission(self, request):
         return False  # versions are logged through the API or the client
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the action below deletes the domain's way
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.action(description="Delete selected versions (lineage kept, as on the page)")
+    def delete_versions(self, request, queryset):
+        for version in queryset:
+            try:
+                version.delete_by(request.user)
+            except DomainError as error:
+                self.message_user(request, f"{version}: {error.message}", messages.ERROR)
 
     @admin.display(description="type", ordering="sequence__type")
     def type_name(self, version):
@@ -200,19 +296,24 @@ class RegistryMemberAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "registry__name"]
 
 
-class CollectionForm(forms.ModelForm):
-    """The rules of Collection.create: a valid name, a type the registry accepts."""
+class CollectionForm(DomainForm):
+    """The rules of Collection.create: a valid name, unique in its registry, a type the
+    registry accepts (registry and type are fixed once created)."""
 
-    def clean(self):
-        data = super().clean()
-        try:
+    def check(self, data):
+        with on_field("name"):
             validate_name(data.get("name"), "collection name")
-            validate_name(data.get("type"), "artifact type")
-            if data.get("registry"):
-                data["registry"].check_type(data["type"])
-        except DomainError as error:
-            raise forms.ValidationError(error.message) from error
-        return data
+        registry = data.get("registry") or self.instance.registry
+        if "type" in self.fields:
+            with on_field("type"):
+                validate_name(data.get("type"), "artifact type")
+                if registry is not None:
+                    registry.check_type(data["type"])
+        taken = Collection.objects.filter(registry=registry, name=data["name"])
+        if registry is not None and taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(
+                {"name": f"Registry {registry.name!r} already has a collection {data['name']!r}."}
+            )
 
 
 @admin.register(Collection)

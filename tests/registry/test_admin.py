@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from registry import demo
@@ -93,3 +95,131 @@ def test_it_filters_audit_events_by_collection_actor_and_date(loaded, admin_clie
     today = AuditEvent.objects.first().created_at.date()
     url = f"/admin/registry/auditevent/?created_at__year={today.year}"
     assert admin_client.get(url).context["cl"].result_count == AuditEvent.objects.count()
+
+
+def change_form(client, url):
+    """The admin form's current values, as a browser would post them back."""
+    form = client.get(url).context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()  # prepared for the widget already
+        if isinstance(value, datetime.datetime):  # the admin's split date and time
+            data[f"{name}_0"], data[f"{name}_1"] = value.date(), value.time()
+        else:
+            data[name] = value if value is not None else ""
+    return data
+
+
+def inline_management(prefix, total=0):
+    return {f"{prefix}-TOTAL_FORMS": total, f"{prefix}-INITIAL_FORMS": 0}
+
+
+@pytest.mark.parametrize("path", ["", "registry/registry/", "registry/run/", "registry/alias/"])
+def test_staff_who_are_not_superusers_cannot_use_the_console(loaded, client, path):
+    """It would show every team's rows and edit them without the pages' role checks."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    staff = get_user_model().objects.create_user("staff", password="pw", is_staff=True)
+    staff.user_permissions.set(Permission.objects.all())
+    client.force_login(staff)
+    response = client.get(f"/admin/{path}")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    assert "not authorized" in client.get(response["Location"]).content.decode()
+
+
+def test_staff_cannot_add_a_registry_member_through_the_console(loaded, client):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from registry.models import Registry, RegistryMember
+
+    staff = get_user_model().objects.create_user("staff", password="pw", is_staff=True)
+    staff.user_permissions.set(Permission.objects.all())
+    client.force_login(staff)
+    registry = Registry.objects.get(name="model")
+    form = {"registry": registry.pk, "user": staff.pk, "role": RegistryMember.Role.ADMIN}
+    client.post("/admin/registry/registrymember/add/", form)
+    assert not RegistryMember.objects.filter(user=staff).exists()
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("entity", "acme/x", "Invalid entity"),
+        ("entity", "admin", "reserved"),
+        ("name", "zoo two", "Invalid project name"),
+    ],
+)
+def test_it_refuses_a_project_the_domain_would_refuse(loaded, admin_client, field, value, message):
+    from registry.models import Project
+
+    form = {"entity": "acme", "name": "new-project", "openlineage_namespace": "", field: value}
+    form["created_at_0"], form["created_at_1"] = "2026-01-01", "00:00:00"
+    response = admin_client.post("/admin/registry/project/add/", form)
+    assert message in response.content.decode()
+    assert not Project.objects.filter(**{field: value}).exists()
+
+
+def test_it_renames_a_collection_by_the_rules(loaded, admin_client):
+    from registry.models import Collection
+
+    classifier = Collection.objects.get(name="zoo-classifier")
+    url = f"/admin/registry/collection/{classifier.pk}/change/"
+    form = change_form(admin_client, url)
+    refused = admin_client.post(url, {**form, "name": "tmp/zoo"})
+    assert "Invalid collection name" in refused.content.decode()
+    Collection.create(classifier.registry, "other", "model")
+    taken = admin_client.post(url, {**form, "name": "other"})
+    assert "already has a collection" in taken.content.decode()
+    assert Collection.objects.get(pk=classifier.pk).name == "zoo-classifier"
+    assert admin_client.post(url, {**form, "name": "zoo-classifier-2"}).status_code == 302
+    assert Collection.objects.get(pk=classifier.pk).name == "zoo-classifier-2"
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("tags", '"baseline"', "list of strings"),
+        ("config", "[1]", "JSON object"),
+        ("job_type", "train eval", "Invalid job type"),
+    ],
+)
+def test_it_refuses_run_details_the_api_would_refuse(loaded, admin_client, field, value, message):
+    from registry.models import Run
+
+    run = Run.objects.get(name="rural-feather-20")
+    url = f"/admin/registry/run/{run.pk}/change/"
+    form = change_form(admin_client, url)
+    assert "project" not in form and "author" not in form  # not the console's to move
+    response = admin_client.post(url, {**form, field: value})
+    assert message in response.content.decode()
+    assert Run.objects.get(pk=run.pk).tags == run.tags
+    assert Run.objects.get(pk=run.pk).job_type == run.job_type
+
+
+def test_it_refuses_version_metadata_that_is_not_an_object(loaded, admin_client):
+    from registry.models import ArtifactVersion
+
+    model = next(v for v in ArtifactVersion.objects.all() if v.name == "zoo-ylbchv20:v0")
+    url = f"/admin/registry/artifactversion/{model.pk}/change/"
+    response = admin_client.post(url, {**change_form(admin_client, url), "metadata": '"x"'})
+    assert "JSON object" in response.content.decode()
+    assert ArtifactVersion.objects.get(pk=model.pk).metadata == {"accuracy": 0.94}
+
+
+def test_it_deletes_versions_only_the_domains_way(loaded, admin_client):
+    """The action keeps what delete_by keeps: a used or linked version stays, with why."""
+    from registry.models import ArtifactVersion
+
+    used = next(v for v in ArtifactVersion.objects.all() if v.name == "zoo-ylbchv20:v0")
+    code = next(v for v in ArtifactVersion.objects.all() if v.sequence.type == "code")
+    url = "/admin/registry/artifactversion/"
+    assert "delete_selected" not in admin_client.get(url).content.decode()
+    form = {"action": "delete_versions", "_selected_action": [used.pk, code.pk]}
+    response = admin_client.post(url, form, follow=True)
+    assert "is an input of 1 run(s)" in response.content.decode()
+    assert ArtifactVersion.objects.filter(pk=used.pk).exists()
+    assert not ArtifactVersion.objects.filter(pk=code.pk).exists()
+    assert admin_client.post(f"{url}{used.pk}/delete/").status_code == 403
