@@ -122,13 +122,16 @@ def test_it_adds_and_removes_aliases_in_a_collection(client, model, bob):
 
 def test_it_removes_only_an_alias_the_version_holds_there(client, model, django_user_model):
     api = client_for(client, django_user_model.objects.get(username="alice"))
-    production = Collection.objects.get(name="zoo-classifier").version_by_alias("production")
+    collection = Collection.objects.get(name="zoo-classifier")
+    production = collection.version_by_alias("production")
+    staging = collection.version_by_alias("staging")
+    assert staging != production
     response = api.delete(
         f"/api/v1/versions/{production.pk}/links/model/zoo-classifier/aliases/staging"
     )
     assert response.status_code == 404
     assert "has no alias 'staging'" in response.json()["detail"]
-    assert Collection.objects.get(name="zoo-classifier").version_by_alias("staging")
+    assert collection.version_by_alias("staging") == staging
 
 
 def test_it_keeps_protected_aliases_in_a_collection_for_admins(client, model, bob):

@@ -39,5 +39,7 @@ def test_it_numbers_concurrent_versions_without_gap_or_duplicate(require_postgre
     indexes = sorted(Membership.objects.filter(collection=sequence).values_list("index", flat=True))
     assert indexes == list(range(total))
     assert sequence.versions.count() == total
-    assert all(sequence.version_by_alias(f"v{n}") for n in range(total))
+    named = [sequence.version_by_alias(f"v{n}") for n in range(total)]
+    assert [version.version for version in named] == [f"v{n}" for n in range(total)]
+    assert len({version.pk for version in named}) == total
     assert sequence.version_by_alias("latest").version == f"v{total - 1}"
