@@ -2,9 +2,13 @@
 and `download()`, for versions logged by either client and through a registry."""
 
 import hashlib
+import io
 import json
+import subprocess
 import sys
+import time
 
+from registry import blobs
 from registry.models import ArtifactVersion, Collection
 
 READ = """
@@ -35,6 +39,14 @@ for name in sys.argv[1:]:
         "files": digest(artifact.download(root=os.path.join("out", name.replace("/", "_")))),
     }
 print(json.dumps(found))
+"""
+
+
+DOWNLOAD = """
+import hashlib, json, os, wandb
+root = wandb.Api().artifact("acme/zoo/zoo-ylbchv20:best").download(root="damaged")
+print(json.dumps({f: hashlib.sha256(open(os.path.join(root, f), "rb").read()).hexdigest()
+                  for f in os.listdir(root)}))
 """
 
 
@@ -90,3 +102,30 @@ with wandb.init(entity="acme", project="zoo", job_type="train") as run:
     assert found["acme/zoo/zoo-table:latest"]["files"] == {"tables/table.bin": sha256(data)}
     weights = (server.cwd / "model.pt").read_bytes()
     assert found["acme/zoo/zoo-weights:v0"]["files"] == {"model.pt": sha256(weights)}
+
+
+def test_a_download_of_a_damaged_copy_waits_for_its_repair(server, caplog):
+    """A damaged stored copy is answered 503 (as on the JSON API), never served short;
+    the client retries a 503, so its download completes once the copy is repaired."""
+    entry = ArtifactVersion.objects.get(sequence__name="zoo-ylbchv20").entries.get()
+    name, data = entry.blob.storage_name, b"weights of ylbchv20"
+    blobs.storage().delete(name)
+    blobs.storage().save(name, io.BytesIO(data[:7]))  # what a write killed mid-way leaves
+    script = server.cwd / "download.py"
+    script.write_text(DOWNLOAD)
+    client = subprocess.Popen(
+        [sys.executable, str(script)], cwd=server.cwd, env=server.env(), stdout=subprocess.PIPE
+    )
+    try:
+        refused = lambda: [r for r in caplog.records if r.getMessage().startswith("Service Un")]  # noqa: E731
+        deadline = time.monotonic() + 60
+        while not refused() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert all(r.status_code == 503 for r in refused()) and refused()
+        blobs.storage().delete(name)
+        blobs.storage().save(name, io.BytesIO(data))
+        out, _ = client.communicate(timeout=120)
+    finally:
+        client.kill()
+    assert json.loads(out.splitlines()[-1]) == {"model.pt": sha256(data)}
+    caplog.clear()  # the 503s were the point

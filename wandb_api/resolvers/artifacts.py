@@ -6,7 +6,7 @@ is still uploading it; see wandb_api.models)."""
 from ariadne import MutationType, ObjectType, UnionType
 from django.db import transaction
 
-from registry.errors import NotFound, ReservedAlias
+from registry.errors import DomainError, NotFound, ReservedAlias
 from registry.models import (
     Alias,
     ArtifactSequence,
@@ -165,6 +165,28 @@ def resolve_use_artifact(_, info, input):
         Registry.objects.named(input["artifactProjectName"], user, RegistryMember.Role.VIEWER)
     run = Run.objects.find(input["entityName"], input["projectName"], input["runName"])
     run.use_version(version, use_as=input.get("usedAs") or "")
+    return {"artifact": version}
+
+
+@mutation.field("updateArtifact")
+def resolve_update_artifact(_, info, input):
+    """`artifact.save()` of a committed version sends this after its alias edits. A
+    version is immutable content: its description and metadata stay as logged, so
+    a change to them is refused; tags and TTL are not modelled and are dropped."""
+    version = artifact_by_id(info.context["user"], input["artifactID"], staged_ok=False)
+    changed = [
+        field
+        for field, value, held in (
+            ("description", input.get("description") or "", version.description),
+            ("metadata", input.get("metadata"), version.metadata),
+        )
+        if field in input and value is not None and value != held
+    ]
+    if changed:
+        raise DomainError(
+            f"The {' and '.join(changed)} of {version.name} cannot change: a version is "
+            "fixed when it is logged (its alias changes, if any, were saved)."
+        )
     return {"artifact": version}
 
 

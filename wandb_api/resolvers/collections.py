@@ -2,6 +2,7 @@
 ArtifactSequence and ArtifactPortfolio), their memberships, aliases, and linking."""
 
 from ariadne import InterfaceType, MutationType, ObjectType
+from django.db import transaction
 
 from registry.errors import InvalidName, NotFound, ReservedAlias
 from registry.models import (
@@ -223,6 +224,45 @@ def resolve_link_artifact(_, info, input):
     registry.require_change(user, aliases)
     membership = Collection.link(registry, input["artifactPortfolioName"], version, user, aliases)
     return {"versionIndex": membership.index, "artifactMembership": membership}
+
+
+def _alias_edit(user, version, item):
+    """The collection an alias edit of `artifact.save()` names, and the alias, once
+    the user may change it there: as on the JSON API, the member role in a registry
+    (an admin for a protected alias); in a project, the version's own sequence."""
+    alias = validate_alias(item["alias"])
+    where = item["projectName"]
+    if where.startswith(REGISTRY_PREFIX):
+        registry = Registry.objects.named(where, user)
+        registry.require_change(user, [alias])
+        collection = registry.collection_named(item["artifactCollectionName"])
+    else:
+        path = [item["entityName"], where, item["artifactCollectionName"]]
+        collection = ArtifactCollection.objects.at_path(path, user)
+    collection.membership_of(version)  # NotFound unless the version is there
+    return collection, alias
+
+
+@mutation.field("addAliases")
+@transaction.atomic  # all the aliases asked for, or none
+def resolve_add_aliases(_, info, input):
+    user = info.context["user"]
+    version = artifact_by_id(user, input["artifactID"], staged_ok=False)
+    for item in input["aliases"]:
+        collection, alias = _alias_edit(user, version, item)
+        collection.add_alias(version, alias, user)
+    return {"success": True}
+
+
+@mutation.field("deleteAliases")
+@transaction.atomic
+def resolve_delete_aliases(_, info, input):
+    user = info.context["user"]
+    version = artifact_by_id(user, input["artifactID"], staged_ok=False)
+    for item in input["aliases"]:
+        collection, alias = _alias_edit(user, version, item)
+        collection.remove_alias(alias, user, version)
+    return {"success": True}
 
 
 bindables = [

@@ -2,6 +2,8 @@
 
 from ariadne import ObjectType, QueryType
 
+from registry.models import RegistryMember
+
 from .. import ids
 from .common import ORGANIZATION, RegistryProject, entity, organization, project_named, user_node
 
@@ -70,6 +72,16 @@ def resolve_project_entity(obj, info):
 @project.field("createdAt")
 def resolve_project_created_at(obj, info):
     return obj.created_at
+
+
+@project.field("readOnly")
+def resolve_project_read_only(obj, info):
+    """Whether the user may write here: a registry takes the member role; a project
+    takes any signed-in user."""
+    if not is_registry(obj):
+        return False
+    role = obj.registry.role_of(info.context["user"])
+    return role is None or role < RegistryMember.Role.MEMBER
 
 
 def is_registry(obj):
