@@ -113,9 +113,8 @@ def test_a_download_of_a_damaged_copy_waits_for_its_repair(server, caplog):
     blobs.storage().save(name, io.BytesIO(data[:7]))  # what a write killed mid-way leaves
     script = server.cwd / "download.py"
     script.write_text(DOWNLOAD)
-    client = subprocess.Popen(
-        [sys.executable, str(script)], cwd=server.cwd, env=server.env(), stdout=subprocess.PIPE
-    )
+    cold = server.env(extra={"WANDB_CACHE_DIR": str(server.cwd / "cold")})  # no cached copy
+    client = subprocess.Popen([sys.executable, str(script)], cwd=server.cwd, env=cold, stdout=-1)
     try:
         refused = lambda: [r for r in caplog.records if r.getMessage().startswith("Service Un")]  # noqa: E731
         deadline = time.monotonic() + 60
