@@ -252,19 +252,25 @@ def run(request, entity, project, run_id):
     return render(request, "registry/run.html", context)
 
 
+NEW_KEY = "registry-new-api-key"  # the session holds a new key until the page shows it once
+
+
+@require_GET
 @login_required
 def settings_page(request):
     keys = request.user.api_keys.all()
-    return render(request, "registry/settings.html", {"keys": keys})
+    new_key = request.session.pop(NEW_KEY, None)
+    return render(request, "registry/settings.html", {"keys": keys, "new_key": new_key})
 
 
 @require_POST
 @login_required
 def create_api_key(request):
+    """Post/redirect/get: reloading the page after creating a key creates no second one."""
     name = request.POST.get("name", "").strip()[:128]
     _, raw = ApiKey.create_for(request.user, name=name)
-    keys = request.user.api_keys.all()
-    return render(request, "registry/settings.html", {"keys": keys, "new_key": raw})
+    request.session[NEW_KEY] = raw
+    return redirect("registry-settings")
 
 
 @require_POST

@@ -100,9 +100,11 @@ def test_it_downloads_a_file(viewer):
 
 
 def test_it_creates_shows_once_and_revokes_api_keys(viewer, alice):
-    response = viewer.post("/settings/keys/", {"name": "laptop"})
+    response = viewer.post("/settings/keys/", {"name": "laptop"}, follow=True)
+    assert response.redirect_chain == [("/settings/", 302)]  # a reload makes no second key
     raw = response.context["new_key"]
     assert raw in response.content.decode()
+    assert ApiKey.objects.filter(user=alice).count() == 1
     assert ApiKey.objects.authenticate(raw) == alice
     assert raw not in viewer.get("/settings/").content.decode()
     key = ApiKey.objects.get(user=alice)
