@@ -251,21 +251,39 @@ class MemberInline(admin.TabularInline):
     raw_id_fields = ["user"]
 
 
-class RegistryForm(forms.ModelForm):
-    """The rules of Registry.check_settings (core registries, visibility, types)."""
+class NameListField(forms.CharField):
+    """A list of names typed as `a, b, c`: always a list, whatever is typed (the JSON
+    textarea took a string, whose letters then passed as names)."""
 
-    def clean(self):
-        data = super().clean()
-        registry = self.instance if self.instance.pk else Registry(name=data.get("name"))
-        try:
-            registry.check_settings(
-                data.get("accepted_types") or [],
-                data.get("protected_aliases") or [],
-                data.get("visibility"),
-            )
-        except DomainError as error:
-            raise forms.ValidationError({error.field or NON_FIELD_ERRORS: error.message}) from error
-        return data
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return list(dict.fromkeys(n.strip() for n in (value or "").split(",") if n.strip()))
+
+
+class RegistryForm(DomainForm):
+    """The rules of Registry.create and Registry.check_settings: a valid name, valid
+    types and aliases, core registries, visibility only ever narrowing."""
+
+    accepted_types = NameListField(
+        required=False, help_text="Artifact types this registry accepts, comma-separated."
+    )
+    protected_aliases = NameListField(
+        required=False,
+        help_text="Aliases only registry admins may change, comma-separated (e.g. production).",
+    )
+
+    def check(self, data):
+        if "name" in self.fields:  # read-only for the core registries
+            with on_field("name"):
+                validate_name(data.get("name"), "registry name")
+        registry = self.instance if self.instance.pk else Registry(name=data["name"])
+        registry.check_settings(
+            data.get("accepted_types", []),
+            data.get("protected_aliases", []),
+            data.get("visibility"),
+        )
 
 
 @admin.register(Registry)

@@ -223,3 +223,86 @@ def test_it_deletes_versions_only_the_domains_way(loaded, admin_client):
     assert ArtifactVersion.objects.filter(pk=used.pk).exists()
     assert not ArtifactVersion.objects.filter(pk=code.pk).exists()
     assert admin_client.post(f"{url}{used.pk}/delete/").status_code == 403
+
+
+def registry_form(**fields):
+    return {
+        "name": "scratch",
+        "description": "",
+        "visibility": "organization",
+        "accepted_types": "model, dataset",
+        "protected_aliases": "",
+        "created_at_0": "2026-01-01",
+        "created_at_1": "00:00:00",
+        **inline_management("members"),
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"name": "tmp/reg"}, "Invalid registry name &#x27;tmp/reg&#x27;"),
+        ({"name": "model"}, "already exists"),
+        ({"accepted_types": "model, two words"}, "Invalid artifact type"),
+        ({"protected_aliases": '["production"]'}, "Invalid alias"),
+        ({"protected_aliases": "latest"}, "reserved"),
+        ({"visibility": "everyone"}, "Select a valid choice"),
+    ],
+)
+def test_it_refuses_a_registry_the_domain_would_refuse(loaded, admin_client, fields, message):
+    from registry.models import Registry
+
+    before = set(Registry.objects.values_list("name", flat=True))
+    response = admin_client.post("/admin/registry/registry/add/", registry_form(**fields))
+    assert message in response.content.decode()
+    assert set(Registry.objects.values_list("name", flat=True)) == before
+    assert admin_client.get("/").status_code == 200  # the home page lists registries
+
+
+def test_it_saves_protected_aliases_as_a_list_whatever_is_typed(loaded, admin_client):
+    from registry.models import Registry
+
+    form = registry_form(protected_aliases="production", accepted_types=" model ,model")
+    assert admin_client.post("/admin/registry/registry/add/", form).status_code == 302
+    registry = Registry.objects.get(name="scratch")
+    assert registry.protected_aliases == ["production"]
+    assert registry.accepted_types == ["model"]
+    url = f"/admin/registry/registry/{registry.pk}/change/"
+    assert 'value="production"' in admin_client.get(url).content.decode()
+
+
+def test_it_renames_a_custom_registry_only_to_a_valid_name(loaded, admin_client):
+    from registry.models import Registry
+
+    registry = Registry.create("scratch", ["model"])
+    url = f"/admin/registry/registry/{registry.pk}/change/"
+    response = admin_client.post(url, registry_form(name="a/b", accepted_types="model"))
+    assert "Invalid registry name" in response.content.decode()
+    assert Registry.objects.filter(name="scratch").exists()
+
+
+def test_a_restricted_registry_stays_restricted_in_the_console(loaded, admin_client):
+    from registry.models import Registry
+
+    registry = Registry.create("secret", ["model"], visibility="restricted")
+    url = f"/admin/registry/registry/{registry.pk}/change/"
+    form = registry_form(name="secret", accepted_types="model", visibility="organization")
+    assert "cannot become organisation-wide" in admin_client.post(url, form).content.decode()
+    assert Registry.objects.get(pk=registry.pk).visibility == "restricted"
+
+
+def test_it_refuses_a_member_twice_or_with_a_role_that_does_not_exist(loaded, admin_client):
+    from django.contrib.auth import get_user_model
+
+    from registry.models import Registry, RegistryMember
+
+    registry = Registry.objects.get(name="model")
+    alice = get_user_model().objects.get(username="alice")
+    url = "/admin/registry/registrymember/add/"
+    twice = admin_client.post(url, {"registry": registry.pk, "user": alice.pk, "role": 20})
+    assert "already exists" in twice.content.decode()
+    bob = get_user_model().objects.create_user("bob2")
+    odd = admin_client.post(url, {"registry": registry.pk, "user": bob.pk, "role": 99})
+    assert "Select a valid choice" in odd.content.decode()
+    assert not RegistryMember.objects.filter(user=bob).exists()
