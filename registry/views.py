@@ -5,6 +5,8 @@ page's partial (`page.html#name`), with `Vary: HX-Request`.
 """
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -71,7 +73,12 @@ def home(request):
         run_count=Count("runs", distinct=True),
         sequence_count=Count("sequences", distinct=True),
     )
-    return render(request, "registry/home.html", {"registries": registries, "projects": projects})
+    context = {
+        "registries": registries,
+        "projects": projects,
+        "base_url": request.build_absolute_uri("/").rstrip("/"),  # for the first-run snippet
+    }
+    return render(request, "registry/home.html", context)
 
 
 @require_GET
@@ -280,3 +287,11 @@ def revoke_api_key(request, pk):
     key.revoke()
     messages.success(request, f"Key {key.prefix}… revoked.")
     return redirect("registry-settings")
+
+
+class LoginView(auth_views.LoginView):
+    """The log-in page; on an installation without users it says how to create the first."""
+
+    def get_context_data(self, **kwargs):
+        first_run = not get_user_model().objects.exists()
+        return super().get_context_data(first_run=first_run, **kwargs)
