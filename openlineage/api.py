@@ -14,6 +14,7 @@ from ninja.responses import Status
 
 from registry.auth import api_key
 from registry.errors import DomainError
+from registry.names import ID_RE
 
 from . import events, ingest
 
@@ -31,7 +32,7 @@ def read_body(request):
     """The request's bytes, inflated when gzip, refused past the limit."""
     limit = settings.OPENLINEAGE_MAX_EVENT_BYTES
     declared = request.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if ID_RE.fullmatch(declared) and int(declared) > limit:
         raise _too_large(int(declared), limit)
     raw = request.read(limit + 1)
     if len(raw) > limit:

@@ -21,6 +21,10 @@ class InvalidName(DomainError):
     pass
 
 
+class InvalidText(DomainError):
+    """Text no database stores alike (NUL, a lone surrogate) or longer than its column."""
+
+
 class ReservedAlias(DomainError):
     pass
 

@@ -31,7 +31,14 @@ from .errors import (
     TypeMismatch,
     on_field,
 )
-from .names import LATEST, VERSION_ALIAS_RE, normalized_files, validate_alias, validate_name
+from .names import (
+    LATEST,
+    VERSION_ALIAS_RE,
+    normalized_files,
+    parse_version,
+    validate_alias,
+    validate_name,
+)
 
 
 def is_generated(artifact_type, name):
@@ -752,7 +759,7 @@ class ArtifactCollection(models.Model):
     def membership_by_alias(self, alias):
         """The collection version an alias or `vN` names here."""
         if VERSION_ALIAS_RE.fullmatch(alias):
-            membership = self.memberships.filter(index=int(alias[1:])).first()
+            membership = self.memberships.filter(index=parse_version(alias)).first()
         else:
             membership = Membership.objects.filter(collection=self, aliases__name=alias).first()
         if membership is None:

@@ -13,17 +13,22 @@
   too (the org is ignored). `split_name`, `split_alias`, `split_target`.
 - A readable name for an exact one our rules refuse (an OpenLineage namespace): `readable_name`.
 - A lineage graph node's id: `artifact:<id>` (a version) or `run:<id>`, built by
-  `node_id` and read by `parse_node_id`, the one parser.
+  `node_id` and read by `parse_node_id`.
+- Numbers people write (ids, `vN`): `parse_id` and `parse_version`, the one parser: ASCII
+  digits only (`int()` and `str.isdigit` take `²` and `١`), at most MAX_ID_DIGITS of them.
+- Hostile text: `validate_text` and `validate_json` refuse what no database stores alike
+  (NUL, which PostgreSQL refuses; lone surrogates, which neither encodes) and text longer
+  than its column, naming the field.
 """
 
 import hashlib
 import re
 
-from .errors import InvalidName, ReservedAlias
+from .errors import InvalidName, InvalidText, ReservedAlias
 
 # Used with fullmatch: `$` alone would let a trailing newline through.
 NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,128}")
-VERSION_ALIAS_RE = re.compile(r"v\d+")
+VERSION_ALIAS_RE = re.compile(r"v[0-9]+")  # not \d: it matches every script's digits
 LATEST = "latest"
 REGISTRY_PREFIX = "wandb-registry-"
 # Top-level URL prefixes (and the wandb client's organisation entity, see wandb_api).
@@ -155,6 +160,82 @@ def node_id(kind, pk):
 def parse_node_id(text):
     """'artifact:12' -> ('artifact', 12); anything else is refused."""
     kind, _, pk = str(text).partition(":")
-    if kind not in NODE_KINDS or not pk.isdigit():
-        raise InvalidName(f"Invalid node id {text!r}: use 'artifact:<id>' or 'run:<id>'.")
+    if kind not in NODE_KINDS or not ID_RE.fullmatch(pk):
+        raise InvalidName(
+            f"Invalid node id {_shown(text)}: use 'artifact:<id>' or 'run:<id>'.", field="node"
+        )
     return kind, int(pk)
+
+
+# 18 digits always fit a 64-bit integer column (SQLite and PostgreSQL bigint alike), and
+# `int()` of thousands of digits is refused by Python itself.
+MAX_ID_DIGITS = 18
+ID_RE = re.compile(f"[0-9]{{1,{MAX_ID_DIGITS}}}")
+
+
+def parse_id(text, field="id"):
+    """'12' -> 12: ASCII digits only, at most MAX_ID_DIGITS; an int passes if in range."""
+    if type(text) is int and 0 <= text < 10**MAX_ID_DIGITS:
+        return text
+    if not isinstance(text, str) or not ID_RE.fullmatch(text):
+        raise InvalidName(
+            f"Invalid {field} {_shown(text)}: use up to {MAX_ID_DIGITS} digits 0-9.", field=field
+        )
+    return int(text)
+
+
+def parse_version(text, field="version"):
+    """'v3' -> 3; anything but 'v' and a number parse_id takes is refused."""
+    if not isinstance(text, str) or not text.startswith("v"):
+        raise InvalidName(f"Invalid {field} {_shown(text)}: use 'v' and a number.", field=field)
+    return parse_id(text[1:], field)
+
+
+def _shown(value, limit=80):
+    """repr(value), cut to `limit` characters: a message never echoes a megabyte back."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-1]}"
+
+
+# ---- hostile text ------------------------------------------------------------------------
+
+# A surrogate code point left in a str is a lone one: json.loads joins a valid pair.
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
+MAX_JSON_DEPTH = 64
+
+
+def validate_text(field, value, max_length=None):
+    """`value` if it is text every database stores as it is, at most `max_length` long."""
+    if not isinstance(value, str):
+        raise InvalidText(f"{field} must be text, not {_shown(value)}.", field=field)
+    bad = _UNSTORABLE_RE.search(value)
+    if bad:
+        what = "a NUL character" if bad.group() == "\x00" else "a lone surrogate"
+        raise InvalidText(
+            f"{field} cannot contain {what} (at position {bad.start()}).", field=field
+        )
+    if max_length is not None and len(value) > max_length:
+        raise InvalidText(
+            f"{field} is too long: at most {max_length} characters, not {len(value)}.",
+            field=field,
+        )
+    return value
+
+
+def validate_json(field, value):
+    """`value` (parsed JSON) if every key and string in it passes validate_text; a refusal
+    names the place (`config.optimizer.name`, `tags[2]`). Nesting is bounded."""
+    stack = [(field, value, 0)]
+    while stack:
+        place, item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise InvalidText(f"{place} is nested more than {MAX_JSON_DEPTH} deep.", field=field)
+        if isinstance(item, str):
+            validate_text(place, item)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                validate_text(f"A key in {place}", key)
+                stack.append((f"{place}.{key}" if place else key, child, depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend((f"{place}[{i}]", child, depth + 1) for i, child in enumerate(item))
+    return value

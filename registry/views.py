@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from .blobs import DamagedBlob, open_blob
+from .errors import InvalidName
 from .forms import HistoryFilterForm
 from .models import (
     ApiKey,
@@ -28,6 +29,7 @@ from .models import (
     Registry,
     Run,
 )
+from .names import parse_version
 
 TABS = ("overview", "lineage", "files")
 
@@ -57,9 +59,10 @@ def _partial(request):
 
 def _index(version):
     """'v3' -> 3, anything else is not a version of ours."""
-    if not (version.startswith("v") and version[1:].isdigit()):
-        raise Http404("No such version.")
-    return int(version[1:])
+    try:
+        return parse_version(version)
+    except InvalidName as error:
+        raise Http404("No such version.") from error
 
 
 @require_GET
@@ -100,7 +103,8 @@ def registry(request, name):
 def collection(request, registry, collection, version=None):
     collection = _collection(request, registry, collection)
     if request.GET.get("version"):  # the version dropdown, submitted as a plain form
-        args = [collection.registry.name, collection.name, request.GET["version"]]
+        index = _index(request.GET["version"])
+        args = [collection.registry.name, collection.name, f"v{index}"]
         url = reverse("registry-collection-version", args=args)
         return redirect(f"{url}?tab={_tab(request)}")
     source_index = Membership.objects.filter(
