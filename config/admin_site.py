@@ -1,5 +1,5 @@
 """The admin is the operators' console: it lists every team's rows, which only superusers
-may see (PRODUCT.md "Access"), and edits them without the role checks of the pages. So
+may see, and edits them without the role checks of the pages. So
 staff status alone opens nothing here: team and registry admins do their work in the
 browser pages, where the access rules apply, and the admin asks for a superuser."""
 

@@ -42,7 +42,6 @@ def _secret_key():
 SECRET_KEY = _secret_key()
 DEBUG = envbool("DEBUG")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
-PORT = envint("PORT", 8000)
 
 INSTALLED_APPS = [
     "config.admin_site.OperatorsAdminConfig",  # django.contrib.admin for superusers

@@ -1,9 +1,9 @@
 """The lineage engine: one view of the graph around a base node, as plain functions.
 
-`lineage_view(node_id, view)` answers with Cytoscape.js elements, exactly PRODUCT.md's
-"The lineage graph". `compute()` is the pipeline: walk, extend, filter, bridge, cluster;
-then `bound()` and `render()`. Its SQL is in sql.py, its node keys in keys.py; a
-preview's impact counts (impact.py) reuse its walk.
+`lineage_view(node_id, view)` answers with Cytoscape.js elements, by these rules
+(README: "The Lineage tab", "The lineage graph, by API"). `compute()` is the pipeline:
+walk, extend, filter, bridge, cluster; then `bound()` and `render()`. Its SQL is in
+sql.py, its node keys in keys.py; a preview's impact counts (impact.py) reuse its walk.
 
 - Hops: one hop is one edge. The walk goes hop by hop with ONE query per hop and
   direction for the whole frontier (the graph is bipartite, so a frontier holds one kind

@@ -115,7 +115,6 @@ class RunAdmin(admin.ModelAdmin):
     list_filter = ["state", "job_type", "project", "started_at"]
     search_fields = ["name", "run_id", "notes", "host", "project__name", "project__entity"]
     date_hierarchy = "started_at"
-    raw_id_fields = ["author"]
     # Runs are started by clients; which project and person they belong to is not the
     # console's to move (it would move their lineage into another team's view).
     readonly_fields = ["project", "run_id", "author", "inputs_list", "outputs_list"]
@@ -351,7 +350,6 @@ class MembershipAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "collection", "index", "version", "created_by", "created_at"]
     list_filter = ["collection__kind", "collection__registry"]
     search_fields = ["collection__name", "version__sequence__name"]
-    raw_id_fields = ["collection", "version", "created_by"]
 
 
 @admin.register(Alias)
@@ -359,7 +357,6 @@ class AliasAdmin(ReadOnlyAdmin):
     list_display = ["name", "collection", "membership", "created_at"]
     list_filter = ["collection__kind", "name"]
     search_fields = ["name", "collection__name"]
-    raw_id_fields = ["collection", "membership"]
 
 
 @admin.register(Blob)
@@ -373,7 +370,6 @@ class LineageEdgeAdmin(ReadOnlyAdmin):
     list_display = ["run", "direction", "version", "use_as", "created_at"]
     list_filter = ["direction", "created_at"]
     search_fields = ["run__name", "run__run_id", "version__sequence__name"]
-    raw_id_fields = ["run", "version"]
 
 
 @admin.register(AuditEvent)

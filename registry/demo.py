@@ -1,4 +1,5 @@
-"""The reference example of ../shared/seeds/, built with the domain operations.
+"""The reference product's worked example (W&B's artifact and registry guides: the zoo
+classifier), built with the domain operations.
 
 split_zoo_dataset v0..v4 (v4 logged by five runs) -> rural-feather-20 (train) ->
 zoo-ylbchv20:v0 -> northern-lake-21 (eval) -> an evaluation; a sweep of six train runs on

@@ -1,4 +1,4 @@
-"""The domain of PRODUCT.md: projects, runs, artifacts, registries and their audit trail.
+"""The domain: projects, runs, artifacts, registries and their audit trail.
 
 A version's home artifact sequence and the registry collections it is linked into are
 the same kind of thing, an ArtifactCollection, and a version belongs to each through a

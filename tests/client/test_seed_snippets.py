@@ -1,5 +1,6 @@
-"""Every code snippet of ../shared/seeds/, with `import lineage_client as wandb` and the
-placeholders filled in, run against a live server; then the graph they made is checked."""
+"""Every code snippet of the reference product's artifact and registry guides, with
+`import lineage_client as wandb` and the placeholders filled in, run against a live
+server; then the graph they made is checked."""
 
 from registry import blobs
 from registry.models import ArtifactSequence, ArtifactVersion, AuditEvent, Collection, Run
@@ -108,7 +109,7 @@ def test_it_walks_the_graph_with_logged_by_and_used_by(server, monkeypatch):
 
 
 def test_it_runs_the_product_example_and_links_into_the_registry(server):
-    # PRODUCT.md, "The Python client"
+    # the README's example ("Log lineage from a script")
     names = run_snippet(
         """
         import lineage_client as wandb          # the only change to the reference snippets

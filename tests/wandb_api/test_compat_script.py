@@ -1,10 +1,11 @@
-"""The script of WANDB_COMPAT.md, run by the stock client, and what it leaves here."""
+"""The compatibility script (README "Already using wandb?"), run by the stock client, and
+what it leaves here."""
 
 from django.test import Client
 
 from registry.models import ArtifactVersion, AuditEvent, Collection, Run
 
-# WANDB_COMPAT.md's script, unchanged; the last line reports what the run made.
+# The script as a wandb user writes it, unchanged; the last line reports what the run made.
 SCRIPT = """
 import wandb
 with wandb.init(entity="acme", project="zoo", job_type="train") as run:

@@ -1,4 +1,4 @@
-"""Every operation wandb 0.31 sends (the measured documents of WANDB_COMPAT.md, with
+"""Every operation wandb 0.31 sends (the documents measured from it, in operations/, with
 server features on and off) and the read-path queries of its Python package validate
 against our schema (and those of `artifact.save()`'s edits): no field the client asks
 for is missing."""

@@ -1,5 +1,6 @@
-"""Every code snippet of ../shared/seeds/, unchanged but for the angle-bracket values,
-run by the stock `wandb` package against the demo registry."""
+"""Every code snippet of the reference product's artifact and registry guides, unchanged
+but for the angle-bracket values, run by the stock `wandb` package against the demo
+registry."""
 
 from registry.models import ArtifactSequence, Run
 
