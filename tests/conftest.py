@@ -1,7 +1,8 @@
 """Shared fixtures: static files collected once, every test keeps artifact files in its
-own temporary folder, and `s3_blobs` moves them into a bucket of a real S3-compatible
-server (moto's, one process for the session)."""
+own temporary folder, `s3_blobs` moves them into a bucket of a real S3-compatible
+server (moto's, one process for the session), and `build` makes a test's own data."""
 
+import itertools
 import os
 import uuid
 
@@ -13,6 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from bench.server import s3_server
+from registry.blobs import store_bytes
+from registry.models import ArtifactSequence, Collection, Project, Registry, Run
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -89,3 +92,38 @@ def alice(db):
 @pytest.fixture
 def bob(db):
     return get_user_model().objects.create_user("bob", password="bob-password")
+
+
+class Builder:
+    """A test's own small world, made with the domain operations, in project acme/zoo:
+    `art` logs a version (of new content unless `files` says), `run` records a run and
+    the versions it used, `link` puts a version in a registry's collection."""
+
+    def __init__(self, entity="acme", project="zoo"):
+        self.project = Project.get_or_create_path(entity, project)
+        self.counter = itertools.count()
+
+    def art(self, name, type="dataset", run=None, generated=False, content=None, files=None, **kw):
+        files = files or {"f": content or f"content {next(self.counter)}"}
+        blobs = {path: store_bytes(text.encode()) for path, text in files.items()}
+        version, _ = ArtifactSequence.log_version(
+            self.project, name, type, blobs, run=run, generated=generated, **kw
+        )
+        return version
+
+    def run(self, name, job_type="train", uses=(), **kw):
+        run = Run.objects.create(project=self.project, name=name, job_type=job_type, **kw)
+        for version in uses:
+            run.use_version(version)
+        return run
+
+    def link(self, registry, collection, version, aliases=(), user=None):
+        """`registry` by name (the core ones, `model` and `dataset`, always exist)."""
+        if isinstance(registry, str):
+            registry = Registry.objects.get(name=registry)
+        return Collection.link(registry, collection, version, user, aliases)
+
+
+@pytest.fixture
+def build(db):
+    return Builder()

@@ -100,7 +100,6 @@ def send(client, key):
 
 
 @pytest.fixture
-def g(db):
-    from tests.lineage.conftest import GraphBuilder
-
-    return GraphBuilder()
+def g(build):
+    """tests/conftest.py's builder, by the name the lineage tests use."""
+    return build
