@@ -1,3 +1,5 @@
+import types
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -7,12 +9,25 @@ from registry.models import ApiKey, ArtifactSequence, Collection, Registry, Regi
 
 
 @pytest.fixture
-def loaded(db):
-    demo.load()
+def world(build):
+    """split v0..v4 -> train-1 -> model:v0, in collection model/classifier as v1
+    (production) between model:v1 (v0, unlinked since) and model:v2 (v2: candidate,
+    staging and latest)."""
+    splits = [build.art("split", files={"train.csv": f"split {i} train\n"}) for i in range(5)]
+    train = build.run("train-1", uses=[splits[-1]])
+    model = build.art("model", "model", run=train)
+    older, newer = build.art("model", "model"), build.art("model", "model")
+    build.link("model", "classifier", older)
+    build.link("model", "classifier", model, ["production"])
+    membership = build.link("model", "classifier", newer, ["candidate", "staging"])
+    membership.collection.unlink(older)
+    return types.SimpleNamespace(
+        splits=splits, train=train, model=model, newer=newer, collection=membership.collection
+    )
 
 
 @pytest.fixture
-def viewer(client, alice, loaded):
+def viewer(client, alice, world):
     client.force_login(alice)
     return client
 
@@ -20,15 +35,15 @@ def viewer(client, alice, loaded):
 PAGES = [
     "/",
     "/registry/model/",
-    "/registry/model/zoo-classifier/",
-    "/registry/model/zoo-classifier/v1/?tab=overview",
-    "/registry/model/zoo-classifier/v1/?tab=lineage",
-    "/registry/model/zoo-classifier/v1/?tab=files",
-    "/registry/model/zoo-classifier/history/",
+    "/registry/model/classifier/",
+    "/registry/model/classifier/v1/?tab=overview",
+    "/registry/model/classifier/v1/?tab=lineage",
+    "/registry/model/classifier/v1/?tab=files",
+    "/registry/model/classifier/history/",
     "/acme/zoo/artifacts/",
-    "/acme/zoo/artifacts/dataset/split_zoo_dataset/",
-    "/acme/zoo/artifacts/dataset/split_zoo_dataset/v4/",
-    "/acme/zoo/artifacts/dataset/split_zoo_dataset/v4/?tab=lineage",
+    "/acme/zoo/artifacts/dataset/split/",
+    "/acme/zoo/artifacts/dataset/split/v4/",
+    "/acme/zoo/artifacts/dataset/split/v4/?tab=lineage",
     "/acme/zoo/runs/",
     "/settings/",
 ]
@@ -40,15 +55,15 @@ def test_it_serves_every_page_to_a_logged_in_user(viewer, url):
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_it_sends_anonymous_users_to_the_login(client, loaded, url):
+def test_it_sends_anonymous_users_to_the_login(client, world, url):
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 
 
-def test_it_hides_restricted_registries_from_non_members(viewer, alice, bob):
+def test_it_hides_restricted_registries_from_non_members(viewer, world, bob):
     secret = Registry.create("secret", ["model"], visibility=Registry.Visibility.RESTRICTED)
-    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    model = world.model
     Collection.link(secret, "hidden-models", model)
     viewer.force_login(bob)
     assert "secret" not in viewer.get("/").content.decode()
@@ -60,42 +75,42 @@ def test_it_hides_restricted_registries_from_non_members(viewer, alice, bob):
 
 
 def test_it_searches_collections_with_an_htmx_partial(viewer):
-    response = viewer.get("/registry/model/?q=zoo", HTTP_HX_REQUEST="true")
-    assert "zoo-classifier" in response.content.decode()
+    response = viewer.get("/registry/model/?q=class", HTTP_HX_REQUEST="true")
+    assert "classifier" in response.content.decode()
     assert "<html" not in response.content.decode()
     assert "HX-Request" in response["Vary"]
-    assert "zoo-classifier" not in viewer.get("/registry/model/?q=nope").content.decode()
+    assert "classifier" not in viewer.get("/registry/model/?q=nope").content.decode()
 
 
-def test_it_filters_and_paginates_action_history(viewer):
-    url = "/registry/model/zoo-classifier/history/"
+def test_it_filters_and_paginates_action_history(viewer, world):
+    url = "/registry/model/classifier/history/"
     page = viewer.get(url, {"action": "version_unlinked"}, HTTP_HX_REQUEST="true")
     body = page.content.decode()
     assert body.count('class="event version_unlinked"') == 1
     assert 'class="event alias_added"' not in body
-    collection = Collection.objects.get(name="zoo-classifier")
-    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
-    for i in range(25):
-        collection.add_alias(model, f"tag-{i}")
+    tags = 41 - world.collection.audit_events.count()  # 41 events: pages of 20, 20 and 1
+    for i in range(tags):
+        world.collection.add_alias(world.model, f"tag-{i}")
     first = viewer.get(url).content.decode()
     assert "Page 1 of 3" in first
-    assert "tag-24<" in first and "tag-4<" not in first  # newest first
+    newest, older = f"tag-{tags - 1}<", f"tag-{tags - 21}<"
+    assert newest in first and older not in first  # newest first
     assert "Next" in first
     second = viewer.get(url, {"page": 2}).content.decode()
-    assert "Page 2 of 3" in second and "tag-4<" in second
+    assert "Page 2 of 3" in second and older in second
 
 
 def test_it_navigates_collection_versions_with_the_dropdown(viewer):
-    response = viewer.get("/registry/model/zoo-classifier/", {"version": "v1", "tab": "files"})
-    assert response["Location"] == "/registry/model/zoo-classifier/v1/?tab=files"
-    assert viewer.get("/registry/model/zoo-classifier/v9/").status_code == 404
-    assert viewer.get("/registry/model/zoo-classifier/latest/").status_code == 404
+    response = viewer.get("/registry/model/classifier/", {"version": "v1", "tab": "files"})
+    assert response["Location"] == "/registry/model/classifier/v1/?tab=files"
+    assert viewer.get("/registry/model/classifier/v9/").status_code == 404
+    assert viewer.get("/registry/model/classifier/latest/").status_code == 404
 
 
 def test_it_downloads_a_file(viewer):
-    response = viewer.get("/acme/zoo/artifacts/dataset/split_zoo_dataset/v4/files/train.csv")
+    response = viewer.get("/acme/zoo/artifacts/dataset/split/v4/files/train.csv")
     assert b"".join(response.streaming_content) == b"split 4 train\n"
-    missing = "/acme/zoo/artifacts/dataset/split_zoo_dataset/v4/files/../secret"
+    missing = "/acme/zoo/artifacts/dataset/split/v4/files/../secret"
     assert viewer.get(missing).status_code == 404
 
 
@@ -118,8 +133,8 @@ def test_it_refuses_to_revoke_someone_elses_key(viewer, bob):
     assert ApiKey.objects.authenticate(raw) == bob
 
 
-def test_it_escapes_user_text(viewer):
-    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+def test_it_escapes_user_text(viewer, world):
+    model = world.model
     type(model).objects.filter(pk=model.pk).update(
         description="<script>alert(1)</script>", metadata={"<b>k</b>": "<i>v</i>"}
     )
@@ -131,14 +146,14 @@ def test_it_escapes_user_text(viewer):
     assert "&lt;script&gt;" in preview and "<script>alert" not in preview
 
 
-def test_it_hides_restricted_collections_in_overviews_and_previews(viewer, bob):
+def test_it_hides_restricted_collections_in_overviews_and_previews(viewer, world, bob):
     secret = Registry.create("secret", ["model"], visibility=Registry.Visibility.RESTRICTED)
-    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    model = world.model
     Collection.link(secret, "hidden-models", model)
     viewer.force_login(bob)
     for url in (model.get_absolute_url(), f"/lineage/preview/artifact:{model.pk}/"):
         body = viewer.get(url).content.decode()
-        assert "model/zoo-classifier v1</a>" in body
+        assert "model/classifier v1</a>" in body
         assert "hidden-models" not in body
     preview = viewer.get(f"/lineage/preview/artifact:{model.pk}/").content.decode()
     assert "1 registry collection<" in preview  # the secret one is not counted either
@@ -147,44 +162,46 @@ def test_it_hides_restricted_collections_in_overviews_and_previews(viewer, bob):
 
 
 def test_it_lists_a_collections_versions_with_their_aliases(viewer):
-    body = viewer.get("/registry/model/zoo-classifier/").content.decode()
+    body = viewer.get("/registry/model/classifier/").content.decode()
     assert 'aria-labelledby="versions-title"' in body
-    assert '<a href="/registry/model/zoo-classifier/v1/">v1</a>' in body
-    assert '<a href="/registry/model/zoo-classifier/v2/">v2</a>' in body
-    v2 = body[body.index('href="/registry/model/zoo-classifier/v2/"') :]
+    assert '<a href="/registry/model/classifier/v1/">v1</a>' in body
+    assert '<a href="/registry/model/classifier/v2/">v2</a>' in body
+    v2 = body[body.index('href="/registry/model/classifier/v2/"') :]
     v2 = v2[: v2.index("</tr>")]
     for alias in ("candidate", "latest", "staging"):
         assert f'<span class="badge alias">{alias}</span>' in v2
-    assert "/acme/zoo/artifacts/model/zoo-model/v4/" in v2  # the artifact version it holds
-    assert "/registry/model/zoo-classifier/v0/" not in body  # unlinked: gone
+    assert "/acme/zoo/artifacts/model/model/v2/" in v2  # the artifact version it holds
+    assert "/registry/model/classifier/v0/" not in body  # unlinked: gone
 
 
-def test_it_shows_registry_aliases_per_collection_where_the_user_may_see_them(viewer, alice, bob):
-    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+def test_it_shows_registry_aliases_per_collection_where_the_user_may_see_them(
+    viewer, world, alice, bob
+):
+    model = world.model
     secret = Registry.create("secret", ["model"], visibility=Registry.Visibility.RESTRICTED)
     RegistryMember.objects.create(registry=secret, user=alice)
     Collection.link(secret, "hidden-models", model, aliases=["golden"])
     urls = (
         model.get_absolute_url(),
-        "/registry/model/zoo-classifier/v1/",
+        "/registry/model/classifier/v1/",
         f"/lineage/preview/artifact:{model.pk}/",
     )
     for url in urls:
         body = viewer.get(url).content.decode()
         assert (
-            '<a href="/registry/model/zoo-classifier/v1/">model/zoo-classifier v1</a>: '
+            '<a href="/registry/model/classifier/v1/">model/classifier v1</a>: '
             '<span class="badge alias">production</span>'
         ) in body
         assert "secret/hidden-models v0" in body and ">golden<" in body  # alice is a member
     viewer.force_login(bob)
     for url in urls:
         body = viewer.get(url).content.decode()
-        assert "model/zoo-classifier v1" in body
+        assert "model/classifier v1" in body
         assert "hidden-models" not in body and "golden" not in body
 
 
-def test_it_loads_registry_aliases_without_a_query_per_collection(viewer):
-    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+def test_it_loads_registry_aliases_without_a_query_per_collection(viewer, world):
+    model = world.model
     url = f"/lineage/preview/artifact:{model.pk}/"
 
     def queries():
@@ -202,18 +219,15 @@ def test_it_loads_registry_aliases_without_a_query_per_collection(viewer):
     assert "model/more-3 v0" in viewer.get(url).content.decode()
 
 
-def test_it_links_every_crumb_of_a_project_trail(viewer):
-    run = Run.objects.get(name="rural-feather-20")
-    body = viewer.get(run.get_absolute_url()).content.decode()
+def test_it_links_every_crumb_of_a_project_trail(viewer, world):
+    body = viewer.get(world.train.get_absolute_url()).content.decode()
     crumbs = body[body.index('<nav class="crumbs"') : body.index("</nav>", body.index("crumbs"))]
     assert '<a href="/acme/zoo/artifacts/">acme/zoo</a>' in crumbs
-    assert (
-        '<a href="/acme/zoo/runs/">Runs</a> › <span aria-current="page">rural-feather-20' in crumbs
-    )
+    assert '<a href="/acme/zoo/runs/">Runs</a> › <span aria-current="page">train-1' in crumbs
     assert "Artifacts" not in crumbs
-    body = viewer.get("/acme/zoo/artifacts/dataset/split_zoo_dataset/v4/").content.decode()
+    body = viewer.get("/acme/zoo/artifacts/dataset/split/v4/").content.decode()
     assert '<a href="/acme/zoo/artifacts/">acme/zoo</a>' in body
-    assert '<a href="/acme/zoo/artifacts/dataset/split_zoo_dataset/">split_zoo_dataset</a>' in body
+    assert '<a href="/acme/zoo/artifacts/dataset/split/">split</a>' in body
     assert '<span aria-current="page">v4</span>' in body
     assert (
         '<a href="/acme/zoo/artifacts/">acme/zoo</a>'
@@ -222,21 +236,24 @@ def test_it_links_every_crumb_of_a_project_trail(viewer):
 
 
 def test_it_pushes_action_history_and_serves_it_whole_to_a_history_restore(viewer):
-    body = viewer.get("/registry/model/zoo-classifier/").content.decode()
+    body = viewer.get("/registry/model/classifier/").content.decode()
     assert 'hx-push-url="true"' in body
-    url = "/registry/model/zoo-classifier/history/"
+    url = "/registry/model/classifier/history/"
     fragment = viewer.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in fragment and 'aria-label="Close Action History"' in fragment
     restored = viewer.get(url, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in restored.content.decode()  # the browser lost its copy: the whole page
 
 
-def test_it_dates_demo_versions_over_the_week_when_their_runs_made_them(viewer):
+def test_it_dates_demo_versions_over_the_week_when_their_runs_made_them(client, alice):
+    """The demo itself (the end-to-end suites' data): a week of work, dated as it went."""
+    demo.load()
+    client.force_login(alice)
     model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
     assert model.created_at == Run.objects.get(name="rural-feather-20").finished_at
     split = ArtifactSequence.objects.get(name="split_zoo_dataset")
     first, last = split.version_by_alias("v0"), split.version_by_alias("v4")
     assert first.created_at < last.created_at < model.created_at
-    body = viewer.get(split.get_absolute_url()).content.decode()
+    body = client.get(split.get_absolute_url()).content.decode()
     stamps = {version.created_at.strftime("%Y-%m-%d %H:%M") for version in split.versions.all()}
     assert len(stamps) == 5 and all(stamp in body for stamp in stamps)
