@@ -25,6 +25,8 @@ from .models import (
     Registry,
     RegistryMember,
     Run,
+    Team,
+    TeamMember,
     replaying,
 )
 
@@ -65,6 +67,9 @@ def _users():
             user.set_unusable_password()
             user.save()
         people[name] = user
+    team, _ = Team.objects.get_or_create(name=ENTITY)  # the zoo team: alice and noah
+    for name, role in (("alice", TeamMember.Role.ADMIN), ("noah", TeamMember.Role.MEMBER)):
+        team.members.get_or_create(user=people[name], defaults={"role": role})
     return people
 
 

@@ -14,6 +14,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
@@ -105,6 +106,145 @@ def created_or_existing(create, existing):
         return existing.get()
 
 
+class Team(models.Model):
+    """An entity whose projects its members see and write into. Every user also has a
+    personal entity, named as the user, that only they write into. Team names and
+    usernames share one namespace: the entity in a project's path is one or the other."""
+
+    name = models.CharField(max_length=128, unique=True)
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("registry-team", args=[self.name])
+
+    @classmethod
+    def create(cls, name, admin):
+        """A new team named `name` with `admin` as its first admin."""
+        with on_field("name"):
+            names.validate_entity(name)
+        taken = get_user_model().objects.filter(username=name).exists()
+        if taken or cls.objects.filter(name=name).exists():
+            raise AlreadyExists(f"The entity name {name!r} is taken; choose another.", "name")
+        with transaction.atomic():
+            team = cls.objects.create(name=name)
+            team.members.create(user=admin, role=TeamMember.Role.ADMIN)
+        return team
+
+    def role_of(self, user):
+        """The user's role in the team, or None (superusers count as admins)."""
+        if user.is_superuser:
+            return TeamMember.Role.ADMIN
+        member = self.members.filter(user=user).first() if user.is_authenticated else None
+        return TeamMember.Role(member.role) if member else None
+
+    def require_admin(self, user):
+        role = self.role_of(user)
+        if role is None:
+            raise NotFound(f"No team named {self.name!r}.")
+        if role != TeamMember.Role.ADMIN:
+            raise Forbidden(f"Only the admins of team {self.name!r} manage its members.")
+
+    def set_member(self, actor, username, role):
+        """Add `username` to the team with `role`, or change their role (admins only)."""
+        self.require_admin(actor)
+        if role not in TeamMember.Role.values:
+            choices = ", ".join(TeamMember.Role.values)
+            raise InvalidName(f"Invalid role {role!r}: use one of {choices}.", "role")
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise NotFound(f"No user named {username!r}.", "username")
+        with transaction.atomic():
+            self.members.update_or_create(user=user, defaults={"role": role})
+            self._keep_an_admin()
+        return user
+
+    def remove_member(self, actor, username):
+        self.require_admin(actor)
+        member = self.members.filter(user__username=username).first()
+        if member is None:
+            raise NotFound(f"{username!r} is not a member of team {self.name!r}.", "username")
+        with transaction.atomic():
+            member.delete()
+            self._keep_an_admin()
+
+    def _keep_an_admin(self):
+        if not self.members.filter(role=TeamMember.Role.ADMIN).exists():
+            raise Conflict(f"Team {self.name!r} needs at least one admin.", "role")
+
+
+class TeamMember(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", "member"
+        ADMIN = "admin", "admin"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        ordering = ["team", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="unique_team_member")]
+
+    def __str__(self):
+        return f"{self.user} ({self.role}) in {self.team}"
+
+
+def _entities_q(user, field="entity"):
+    """The entities `user` writes into: their own and their teams'."""
+    teams = Team.objects.filter(members__user=user).values("name")
+    return Q(**{field: user.username}) | Q(**{f"{field}__in": teams})
+
+
+def require_entity_write(user, entity):
+    """Writing a new project into `entity` needs its user or a member of its team. An
+    entity nobody holds yet (neither a user nor a team) becomes a team with `user` as its
+    admin: the first writer founds it."""
+    names.validate_entity(entity)
+    if entity == user.username:
+        return
+    team = Team.objects.filter(name=entity).first()
+    if team is None and not get_user_model().objects.filter(username=entity).exists():
+        team = created_or_existing(
+            lambda: Team.create(entity, user), Team.objects.filter(name=entity)
+        )
+    if user.is_superuser:
+        return
+    if team is None or team.role_of(user) is None:
+        raise NotFound(f"No entity named {entity!r} that you may write into.")
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """What `user` sees: their entities' projects and the open ones (all: superusers)."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(open=True) | _entities_q(user))
+
+    def writable_by(self, user):
+        """Projects `user` may write runs, versions and aliases into."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(_entities_q(user))
+
+    def find(self, entity, name):
+        project = self.filter(entity=entity, name=name).first()
+        if project is None:
+            raise NotFound(f"No project {entity}/{name}.")
+        return project
+
+
 class Project(models.Model):
     entity = models.CharField(max_length=128, help_text="User or team namespace.")
     name = models.CharField(max_length=128)
@@ -114,7 +254,13 @@ class Project(models.Model):
         help_text="The OpenLineage namespace this project holds, exactly as sent (its name is "
         "a readable form of it); blank for the projects of our clients.",
     )
+    open = models.BooleanField(
+        default=False,
+        help_text="Seen by every signed-in user; written only by its entity's members.",
+    )
     created_at = models.DateTimeField(default=now)
+
+    objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["entity", "name"]
@@ -138,6 +284,29 @@ class Project(models.Model):
         names.validate_entity(entity)
         validate_name(name, "project name")
         return cls.objects.get_or_create(entity=entity, name=name)[0]
+
+    @classmethod
+    def for_writing(cls, user, entity, name):
+        """The project `entity/name` for `user` to write into, created when missing."""
+        project = cls.objects.filter(entity=entity, name=name).first()
+        if project is not None:
+            return project.require_write(user)
+        require_entity_write(user, entity)
+        return cls.get_or_create_path(entity, name)
+
+    def is_writable_by(self, user):
+        return Project.objects.writable_by(user).filter(pk=self.pk).exists()
+
+    def require_write(self, user, visible=None):
+        """This project, if `user` may write into it: else 403 when they can see it
+        (`visible`: they see what is written to by other means), 404 when not."""
+        if self.is_writable_by(user):
+            return self
+        if visible is None:
+            visible = Project.objects.visible_to(user).filter(pk=self.pk).exists()
+        if visible:
+            raise Forbidden(f"Only the members of {self.entity!r} write into {self}.")
+        raise NotFound(f"No project {self}.")
 
     @classmethod
     def for_namespace(cls, entity, namespace):
@@ -171,7 +340,13 @@ def new_run_id():
     return "".join(secrets.choice(alphabet) for _ in range(8))
 
 
-class RunManager(models.Manager):
+class RunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
+
+    def writable_by(self, user):
+        return self.filter(project__in=Project.objects.writable_by(user).values("pk"))
+
     def find(self, entity, project, run_id):
         """The run `entity/project/run_id` with its project and author, or NotFound."""
         run = (
@@ -207,7 +382,7 @@ class Run(models.Model):
     notes = models.TextField(blank=True)
     host = models.CharField(max_length=256, blank=True)
 
-    objects = RunManager()
+    objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
@@ -374,6 +549,20 @@ class RegistryQuerySet(models.QuerySet):
         return self.filter(
             Q(visibility=Registry.Visibility.ORGANIZATION) | Q(members__user=user)
         ).distinct()
+
+    def with_role(self, user, role):
+        """The registries where `user` has at least `role` (every signed-in user is a
+        viewer of the organisation-wide ones they are not a member of)."""
+        if user.is_superuser:
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        mine = RegistryMember.objects.filter(user=user)
+        held = Q(pk__in=mine.filter(role__gte=role).values("registry"))
+        if role <= RegistryMember.Role.VIEWER:
+            everyone = Q(visibility=Registry.Visibility.ORGANIZATION)
+            held |= everyone & ~Q(pk__in=mine.values("registry"))
+        return self.filter(held)
 
     def named(self, path_part, user, role=None):
         """The registry a path names (`model` or `wandb-registry-model`), if the user may
@@ -569,16 +758,25 @@ class RegistryMember(models.Model):
         return f"{self.user} ({self.get_role_display()}) in {self.registry}"
 
 
-class ArtifactCollectionManager(models.Manager):
+class ArtifactCollectionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Sequences of the projects `user` sees, collections of the registries they see."""
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(project__in=Project.objects.visible_to(user).values("pk"))
+            | Q(registry__in=Registry.objects.visible_to(user).values("pk"))
+        )
+
+
+class ArtifactCollectionManager(models.Manager.from_queryset(ArtifactCollectionQuerySet)):
     def at_path(self, path, user, project=None):
         """The artifact sequence or registry collection of a split name's path:
         `[registry, collection]`, `[entity, project, name]`, or `[name]` in `project`."""
         if len(path) == 2:
             return Registry.objects.named(path[0], user).collection_named(path[1])
         if len(path) == 3:
-            project = Project.objects.filter(entity=path[0], name=path[1]).first()
-            if project is None:
-                raise NotFound(f"No project {path[0]}/{path[1]}.")
+            project = Project.objects.visible_to(user).find(path[0], path[1])
         elif project is None:
             raise InvalidName(f"Say which project {path[-1]!r} is in: 'entity/project/{path[-1]}'.")
         sequence = ArtifactSequence.objects.filter(project=project, name=path[-1]).first()
@@ -771,7 +969,7 @@ class ArtifactCollection(models.Model):
         return self.membership_by_alias(alias).version
 
 
-class SequenceManager(models.Manager):
+class SequenceManager(models.Manager.from_queryset(ArtifactCollectionQuerySet)):
     def get_queryset(self):
         return super().get_queryset().filter(kind=ArtifactCollection.Kind.SEQUENCE)
 
@@ -900,7 +1098,7 @@ class ArtifactSequence(ArtifactCollection):
         return version
 
 
-class CollectionManager(models.Manager):
+class CollectionManager(models.Manager.from_queryset(ArtifactCollectionQuerySet)):
     def get_queryset(self):
         return super().get_queryset().filter(kind=ArtifactCollection.Kind.PORTFOLIO)
 
@@ -996,12 +1194,35 @@ def _home_index():
     )
 
 
-class ArtifactVersionManager(models.Manager):
-    def get_queryset(self):
-        # The version number lives on the home membership; every query brings it along.
-        # Deleted versions are tombstones that only audit events still reach.
-        live = super().get_queryset().filter(deleted_at__isnull=True)
-        return live.annotate(version_index=_home_index())
+def _linked_into(registries):
+    """The versions linked into any of `registries`."""
+    return Membership._base_manager.filter(collection__registry__in=registries.values("pk"))
+
+
+class ArtifactVersionQuerySet(models.QuerySet):
+    """Who reaches a version (PRODUCT.md "Access"): its project's viewers see it, and so
+    do the viewers of a registry it is linked into; downloading and using take the viewer
+    role there (never a restricted viewer's); writing takes its project's entity."""
+
+    def visible_to(self, user):
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(sequence__project__in=Project.objects.visible_to(user).values("pk"))
+            | Q(pk__in=_linked_into(Registry.objects.visible_to(user)).values("version"))
+        )
+
+    def downloadable_by(self, user):
+        if user.is_superuser:
+            return self
+        viewer = Registry.objects.with_role(user, RegistryMember.Role.VIEWER)
+        return self.filter(
+            Q(sequence__project__in=Project.objects.visible_to(user).values("pk"))
+            | Q(pk__in=_linked_into(viewer).values("version"))
+        )
+
+    def writable_by(self, user):
+        return self.filter(sequence__project__in=Project.objects.writable_by(user).values("pk"))
 
     def find(self, pk):
         """The version with id `pk` and its sequence and project, or NotFound."""
@@ -1013,6 +1234,14 @@ class ArtifactVersionManager(models.Manager):
     def resolve(self, name, user, project=None, type=None):
         """The version a name people write points at (see `Membership.objects.resolve`)."""
         return Membership.objects.resolve(name, user, project, type).version
+
+
+class ArtifactVersionManager(models.Manager.from_queryset(ArtifactVersionQuerySet)):
+    def get_queryset(self):
+        # The version number lives on the home membership; every query brings it along.
+        # Deleted versions are tombstones that only audit events still reach.
+        live = super().get_queryset().filter(deleted_at__isnull=True)
+        return live.annotate(version_index=_home_index())
 
 
 class ArtifactVersion(models.Model):
@@ -1156,6 +1385,21 @@ class ArtifactVersion(models.Model):
             if newest and LATEST in {alias.name for alias in aliases}:
                 sequence._move_alias(newest, LATEST, user)
 
+    def require_download(self, user):
+        """This version, if `user` may download or use it: else 403 when they see it (a
+        restricted viewer), 404 when they do not."""
+        if ArtifactVersion.objects.downloadable_by(user).filter(pk=self.pk).exists():
+            return self
+        if ArtifactVersion.objects.visible_to(user).filter(pk=self.pk).exists():
+            raise Forbidden(f"You may see {self.name} but not download or use it.")
+        raise NotFound(f"No artifact version with id {self.pk}.")
+
+    def require_write(self, user):
+        """This version, if `user` may change it (its aliases, its deletion)."""
+        visible = ArtifactVersion.objects.visible_to(user).filter(pk=self.pk).exists()
+        self.sequence.project.require_write(user, visible=visible)
+        return self
+
     def logged_by(self):
         """The first run that logged this version (others may have logged it too)."""
         return self.producers().order_by("edges__created_at", "pk").first()
@@ -1181,7 +1425,16 @@ class ArtifactVersion(models.Model):
         )
 
 
-class MembershipManager(models.Manager):
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A sequence's versions for its project's viewers, a collection's for its
+        registry's."""
+        if user.is_superuser:
+            return self
+        return self.filter(collection__in=ArtifactCollection.objects.visible_to(user).values("pk"))
+
+
+class MembershipManager(models.Manager.from_queryset(MembershipQuerySet)):
     def get_queryset(self):
         return super().get_queryset().filter(version__deleted_at__isnull=True)
 

@@ -15,7 +15,15 @@ from django.db import connection
 
 from bench.server import s3_server
 from registry.blobs import store_bytes
-from registry.models import ArtifactSequence, Collection, Project, Registry, Run
+from registry.models import (
+    ArtifactSequence,
+    Collection,
+    Project,
+    Registry,
+    Run,
+    Team,
+    TeamMember,
+)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -84,14 +92,24 @@ def require_postgres():
         pytest.skip(message)
 
 
+def in_team(user, name="acme", role=TeamMember.Role.MEMBER):
+    """`user`, made a member of team `name` (the entity the tests write into)."""
+    team, _ = Team.objects.get_or_create(name=name)
+    team.members.update_or_create(user=user, defaults={"role": role})
+    return user
+
+
 @pytest.fixture
 def alice(db):
-    return get_user_model().objects.create_user("alice", password="alice-password")
+    """An admin of team `acme`."""
+    user = get_user_model().objects.create_user("alice", password="alice-password")
+    return in_team(user, role=TeamMember.Role.ADMIN)
 
 
 @pytest.fixture
 def bob(db):
-    return get_user_model().objects.create_user("bob", password="bob-password")
+    """A member of team `acme`."""
+    return in_team(get_user_model().objects.create_user("bob", password="bob-password"))
 
 
 class Builder:

@@ -56,7 +56,8 @@ class VersionPage(Schema):
 
 def _collection(pk, user):
     """A collection by id, if the user may see it (a registry's needs the registry)."""
-    collection = ArtifactCollection.objects.select_related("project", "registry").filter(pk=pk)
+    collection = ArtifactCollection.objects.visible_to(user).filter(pk=pk)
+    collection = collection.select_related("project", "registry")
     collection = collection.first()
     if collection is None:
         raise NotFound(f"No artifact collection with id {pk}.")
@@ -69,9 +70,7 @@ def _collection(pk, user):
 def resolve_collection(request, name: str, entity: str = "", project: str = "", type: str = ""):
     """`entity/project/name` (an artifact sequence, or `name` in `entity/project`) or
     `registry/collection` (a registry collection)."""
-    default = Project.objects.filter(entity=entity, name=project).first() if project else None
-    if project and default is None:
-        raise NotFound(f"No project {entity}/{project}.")
+    default = Project.objects.visible_to(request.user).find(entity, project) if project else None
     return CollectionOut.of(
         ArtifactCollection.objects.named(name, request.user, default, type or None)
     )

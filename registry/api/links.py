@@ -26,8 +26,10 @@ def _registry_for_change(path_part, user, aliases=()):
 
 @router.post("/versions/{int:pk}/links", response=LinkOut, summary="Link into a collection")
 def link_version(request, pk: int, data: LinkIn):
-    """Link the version into `registry/collection` (created when missing) with aliases."""
-    version = ArtifactVersion.objects.find(pk)
+    """Link the version into `registry/collection` (created when missing) with aliases.
+    Linking shares it, so it takes what downloading does."""
+    version = ArtifactVersion.objects.visible_to(request.user).find(pk)
+    version.require_download(request.user)
     registry_part, name = split_target(data.target_path)
     registry = _registry_for_change(registry_part, request.user, data.aliases)
     return LinkOut.of(Collection.link(registry, name, version, request.user, data.aliases))
@@ -37,7 +39,7 @@ def link_version(request, pk: int, data: LinkIn):
 def unlink_version(request, pk: int, registry: str, collection: str, delete_aliases: bool = True):
     """Unlinking takes the version's aliases there with it, so protected ones need an
     admin; with `delete_aliases=false` a version holding aliases is refused instead."""
-    version = ArtifactVersion.objects.find(pk)
+    version = ArtifactVersion.objects.visible_to(request.user).find(pk)
     registry = _registry_for_change(registry, request.user)
     target = registry.collection_named(collection)
     held = target.membership_of(version).aliases.values_list("name", flat=True)
@@ -52,7 +54,7 @@ def unlink_version(request, pk: int, registry: str, collection: str, delete_alia
     summary="Add an alias in a collection",
 )
 def add_link_alias(request, pk: int, registry: str, collection: str, data: AliasIn):
-    version = ArtifactVersion.objects.find(pk)
+    version = ArtifactVersion.objects.visible_to(request.user).find(pk)
     target = _registry_for_change(registry, request.user, [data.alias]).collection_named(collection)
     target.add_alias(version, data.alias, request.user)
     return LinkOut.of(target.membership_of(version))
@@ -64,7 +66,7 @@ def add_link_alias(request, pk: int, registry: str, collection: str, data: Alias
     summary="Remove an alias in a collection",
 )
 def remove_link_alias(request, pk: int, registry: str, collection: str, alias: str):
-    version = ArtifactVersion.objects.find(pk)
+    version = ArtifactVersion.objects.visible_to(request.user).find(pk)
     target = _registry_for_change(registry, request.user, [alias]).collection_named(collection)
     membership = target.membership_of(version)
     target.remove_alias(alias, request.user, version)
@@ -79,7 +81,7 @@ def remove_link_alias(request, pk: int, registry: str, collection: str, alias: s
 def set_link_aliases(request, pk: int, registry: str, collection: str, data: AliasesIn):
     """The version's aliases in the collection become `aliases`, each change audited;
     changing a protected alias needs an admin."""
-    version = ArtifactVersion.objects.find(pk)
+    version = ArtifactVersion.objects.visible_to(request.user).find(pk)
     registry = _registry_for_change(registry, request.user)
     target = registry.collection_named(collection)
     authorize = lambda changed: registry.require_change(request.user, changed)  # noqa: E731

@@ -62,6 +62,15 @@ class AliasesIn(Schema):
     aliases: list[str]
 
 
+def _visible(user, pk):
+    return ArtifactVersion.objects.visible_to(user).find(pk)
+
+
+def _to_write(user, pk):
+    """A version the user sees and may change (403 when they only see it)."""
+    return _visible(user, pk).require_write(user)
+
+
 @router.post("/blobs/missing", response=Missing, summary="Which contents the server lacks")
 def missing_blobs(request, data: DigestsIn):
     """Contents the server has no complete copy of: never uploaded, or damaged since."""
@@ -95,7 +104,7 @@ def upload_blobs(request):
 def log_version(request, data: VersionIn):
     """Commit a version from its manifest, atomically: every file's contents must have
     been uploaded. Content equal to an existing version makes no new version."""
-    project = Project.get_or_create_path(data.entity, data.project)
+    project = Project.for_writing(request.user, data.entity, data.project)
     run = Run.objects.find(data.entity, data.project, data.run_id) if data.run_id else None
     stored = Blob.objects.in_bulk([f.sha256 for f in data.files.values()])
     for path, entry in data.files.items():
@@ -119,16 +128,14 @@ def log_version(request, data: VersionIn):
 
 @router.get("/versions/resolve", response=VersionOut, summary="Find a version by name")
 def resolve_version(request, name: str, entity: str = "", project: str = "", type: str = ""):
-    default = Project.objects.filter(entity=entity, name=project).first() if project else None
-    if project and default is None:
-        raise NotFound(f"No project {entity}/{project}.")
+    default = Project.objects.visible_to(request.user).find(entity, project) if project else None
     membership = Membership.objects.resolve(name, request.user, default, type or None)
     return VersionOut.of(membership.version, membership)
 
 
 @router.get("/versions/{int:pk}", response=VersionDetail, summary="Read a version")
 def read_version(request, pk: int):
-    version = ArtifactVersion.objects.find(pk)
+    version = ArtifactVersion.objects.visible_to(request.user).find(pk)
     entries = ManifestEntry.objects.filter(version=version).select_related("blob")
     manifest = {entry.path: FileOut.of(entry.blob) for entry in entries}
     return {**VersionOut.of(version), "manifest": manifest}
@@ -136,6 +143,7 @@ def read_version(request, pk: int):
 
 @router.get("/versions/{int:pk}/files/{path:path}", auth=api_key, summary="Download a file")
 def download_file(request, pk: int, path: str):
+    ArtifactVersion.objects.visible_to(request.user).find(pk).require_download(request.user)
     entry = ManifestEntry.objects.filter(version_id=pk, path=path).select_related("blob").first()
     if entry is None:
         raise NotFound(f"No file {path!r} in artifact version {pk}.")
@@ -146,26 +154,28 @@ def download_file(request, pk: int, path: str):
 
 @router.get("/versions/{int:pk}/producers", response=list[RunOut], summary="Runs that logged it")
 def version_producers(request, pk: int):
-    runs = ArtifactVersion.objects.find(pk).producers().select_related("project", "author")
+    runs = _visible(request.user, pk).producers().visible_to(request.user)
+    runs = runs.select_related("project", "author")
     return [RunOut.of(run) for run in runs.order_by("edges__created_at")]
 
 
 @router.get("/versions/{int:pk}/consumers", response=list[RunOut], summary="Runs that used it")
 def version_consumers(request, pk: int):
-    runs = ArtifactVersion.objects.find(pk).used_by().select_related("project", "author")
+    runs = _visible(request.user, pk).used_by().visible_to(request.user)
+    runs = runs.select_related("project", "author")
     return [RunOut.of(run) for run in runs.order_by("edges__created_at")]
 
 
 @router.post("/versions/{int:pk}/aliases", response=VersionOut, summary="Add an alias")
 def add_alias(request, pk: int, data: AliasIn):
-    version = ArtifactVersion.objects.find(pk)
+    version = _to_write(request.user, pk)
     version.sequence.add_alias(version, data.alias, request.user)
     return VersionOut.of(version)
 
 
 @router.delete("/versions/{int:pk}/aliases/{alias}", response=VersionOut, summary="Remove an alias")
 def remove_alias(request, pk: int, alias: str):
-    version = ArtifactVersion.objects.find(pk)
+    version = _to_write(request.user, pk)
     version.sequence.remove_alias(alias, request.user, version)
     return VersionOut.of(version)
 
@@ -174,7 +184,7 @@ def remove_alias(request, pk: int, alias: str):
 def set_aliases(request, pk: int, data: AliasesIn):
     """The version's aliases in its artifact sequence become `aliases` (`latest` stays
     where it is), each change audited."""
-    version = ArtifactVersion.objects.find(pk)
+    version = _to_write(request.user, pk)
     version.sequence.set_aliases(version, data.aliases, request.user)
     return VersionOut.of(version)
 
@@ -183,6 +193,6 @@ def set_aliases(request, pk: int, data: AliasesIn):
 def delete_version(request, pk: int, delete_aliases: bool = False):
     """Only while no run used it and no registry collection holds it; its number is
     never given again (see ArtifactVersion.delete_by)."""
-    version = ArtifactVersion.objects.find(pk)
+    version = _to_write(request.user, pk)
     version.delete_by(request.user, delete_aliases)
     return {"detail": f"{version.name} deleted."}

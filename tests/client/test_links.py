@@ -6,6 +6,7 @@ import pytest
 from lineage_client import LineageError, _http
 
 from registry.models import ApiKey, AuditEvent, Collection, Registry
+from tests.conftest import in_team
 
 
 def test_it_links_and_unlinks_with_audit_events(server):
@@ -63,7 +64,7 @@ def test_it_needs_the_member_role_to_link_and_unlink(server, django_user_model, 
     alice = django_user_model.objects.get(username="alice")
     Registry.create("secret", ["model"], admin=alice)
     wandb.Api().artifact("acme/zoo/zoo-model:v2").link("secret/models")
-    bob = django_user_model.objects.create_user("bob")
+    bob = in_team(django_user_model.objects.create_user("bob"))  # sees acme/zoo
     monkeypatch.setenv("LINEAGE_API_KEY", ApiKey.create_for(bob)[1])
     monkeypatch.setattr(_http, "_settings", {})
     linked = wandb.Api().artifact("secret/models:v0")  # an organisation viewer sees it
