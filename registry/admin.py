@@ -7,6 +7,7 @@ and versions are deleted only by the domain's delete, which keeps the lineage ho
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html_join
 
 from .errors import DomainError, on_field
@@ -374,15 +375,35 @@ class LineageEdgeAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "action", "collection", "version_label", "alias", "actor"]
+    list_display = [
+        "created_at",
+        "action",
+        "collection",
+        "collection_version",
+        "version_label",
+        "alias",
+        "actor",
+    ]
     list_filter = ["action", "collection", "actor", "created_at"]
     search_fields = ["alias", "collection__name", "actor__username"]
     date_hierarchy = "created_at"
-    list_select_related = ["collection", "actor", "version__sequence"]
+    list_select_related = ["collection__registry", "actor", "version__sequence"]
 
-    @admin.display(description="version")
+    def get_queryset(self, request):
+        # The artifact version's own number, in the list's one query (deleted ones too).
+        home = Membership._base_manager.filter(
+            version=OuterRef("version"), collection=OuterRef("version__sequence")
+        ).order_by()
+        number = Subquery(home.values("index")[:1])
+        return super().get_queryset(request).annotate(artifact_version_index=number)
+
+    @admin.display(description="in collection", ordering="version_index")
+    def collection_version(self, event):
+        return f"v{event.version_index}"
+
+    @admin.display(description="artifact version")
     def version_label(self, event):
-        return f"v{event.version_index} ({event.version.sequence.name})"
+        return f"{event.version.sequence.name}:v{event.artifact_version_index}"
 
 
 @admin.register(ApiKey)

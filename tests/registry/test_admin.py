@@ -306,3 +306,26 @@ def test_it_refuses_a_member_twice_or_with_a_role_that_does_not_exist(loaded, ad
     odd = admin_client.post(url, {"registry": registry.pk, "user": bob.pk, "role": 99})
     assert "Select a valid choice" in odd.content.decode()
     assert not RegistryMember.objects.filter(user=bob).exists()
+
+
+def test_the_audit_list_names_each_version_name_vN_in_one_query(loaded, admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.models import ArtifactSequence, AuditEvent, Collection
+
+    classifier = Collection.objects.get(name="zoo-classifier")
+    url = f"/admin/registry/auditevent/?collection__id__exact={classifier.pk}"
+    body = admin_client.get(url).content.decode()
+    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+    linked = AuditEvent.objects.filter(version=model, collection=classifier).first()
+    assert f'<td class="field-collection_version">v{linked.version_index}</td>' in body
+    assert '<td class="field-version_label">zoo-ylbchv20:v0</td>' in body
+    assert "(zoo-ylbchv20)" not in body
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(url + "&action__exact=alias_added")
+    for i in range(5):
+        classifier.add_alias(model, f"tag-{i}")
+    with CaptureQueriesContext(connection) as more:
+        admin_client.get(url + "&action__exact=alias_added")
+    assert len(more) == len(few)
