@@ -4,10 +4,8 @@ import json
 
 import pytest
 
-from registry import demo
 from registry.models import (
     ApiKey,
-    ArtifactSequence,
     AuditEvent,
     Collection,
     Registry,
@@ -16,9 +14,24 @@ from registry.models import (
 
 
 @pytest.fixture
-def model(db):
-    demo.load()
-    return ArtifactSequence.objects.get(name="zoo-model").version_by_alias("v2")
+def world(build, alice):
+    """Registry `model` (alice its admin) with collection zoo-classifier: v0 `production`
+    (deployed:v0), v1 `staging` and `latest` (deployed:v1)."""
+    registry = Registry.objects.get(name="model")
+    registry.members.create(user=alice, role=RegistryMember.Role.ADMIN)
+    deployed = build.art("deployed", "model")
+    build.link(registry, "zoo-classifier", deployed, ["production"])
+    build.link(registry, "zoo-classifier", build.art("deployed", "model"), ["staging"])
+    return registry
+
+
+@pytest.fixture
+def model(build, world):
+    """zoo-model:v0, logged by run lively-star-24, not yet linked, not its sequence's latest."""
+    run = build.run("lively-star-24")
+    version = build.art("zoo-model", "model", run=run, files={"model.pt": "weights lr=0.02"})
+    build.art("zoo-model", "model")
+    return version
 
 
 def client_for(client, user):
@@ -32,12 +45,11 @@ def link(client, model, target, aliases=()):
     return client.post(f"/api/v1/versions/{model.pk}/links", body, content_type="application/json")
 
 
-def test_it_links_and_unlinks_with_audit_events(client, model, django_user_model):
-    alice = django_user_model.objects.get(username="alice")  # admin of `model`
+def test_it_links_and_unlinks_with_audit_events(client, model, alice):
     api = client_for(client, alice)
     response = link(api, model, "wandb-registry-model/zoo-classifier", ["staging"])
     assert response.status_code == 200
-    assert response.json()["version"] == "v3"
+    assert response.json()["version"] == "v2"
     assert response.json()["aliases"] == ["latest", "staging"]
     collection = Collection.objects.get(name="zoo-classifier")
     response = api.delete(f"/api/v1/versions/{model.pk}/links/model/zoo-classifier")
@@ -68,8 +80,8 @@ def test_it_keeps_protected_aliases_for_admins(client, model, bob):
     assert Collection.objects.get(name="zoo-classifier").version_by_alias("production") != model
 
 
-def test_it_adds_and_removes_aliases_in_the_sequence(client, model, django_user_model):
-    api = client_for(client, django_user_model.objects.get(username="noah"))
+def test_it_adds_and_removes_aliases_in_the_sequence(client, model, bob):
+    api = client_for(client, bob)
     url = f"/api/v1/versions/{model.pk}/aliases"
     response = api.post(url, json.dumps({"alias": "best"}), content_type="application/json")
     assert response.json()["aliases"] == ["best"]
@@ -82,10 +94,10 @@ def test_it_adds_and_removes_aliases_in_the_sequence(client, model, django_user_
     ]
 
 
-def test_it_reads_a_version_with_its_manifest_and_files(client, model, django_user_model):
-    api = client_for(client, django_user_model.objects.get(username="alice"))
+def test_it_reads_a_version_with_its_manifest_and_files(client, model, alice):
+    api = client_for(client, alice)
     body = api.get(f"/api/v1/versions/{model.pk}").json()
-    assert body["name"] == "zoo-model:v2" and body["type"] == "model"
+    assert body["name"] == "zoo-model:v0" and body["type"] == "model"
     assert list(body["manifest"]) == ["model.pt"]
     download = api.get(f"/api/v1/versions/{model.pk}/files/model.pt")
     assert b"".join(download.streaming_content) == b"weights lr=0.02"
@@ -120,8 +132,8 @@ def test_it_adds_and_removes_aliases_in_a_collection(client, model, bob):
     ]
 
 
-def test_it_removes_only_an_alias_the_version_holds_there(client, model, django_user_model):
-    api = client_for(client, django_user_model.objects.get(username="alice"))
+def test_it_removes_only_an_alias_the_version_holds_there(client, world, alice):
+    api = client_for(client, alice)
     collection = Collection.objects.get(name="zoo-classifier")
     production = collection.version_by_alias("production")
     staging = collection.version_by_alias("staging")
@@ -134,7 +146,7 @@ def test_it_removes_only_an_alias_the_version_holds_there(client, model, django_
     assert collection.version_by_alias("staging") == staging
 
 
-def test_it_keeps_protected_aliases_in_a_collection_for_admins(client, model, bob):
+def test_it_keeps_protected_aliases_in_a_collection_for_admins(client, world, bob):
     registry = member("model", bob)
     registry.protected_aliases = ["production"]
     registry.save()
@@ -162,9 +174,9 @@ def test_it_unlinks_a_version_without_protected_aliases_for_members(client, mode
     assert response.status_code == 200
 
 
-def test_it_resolves_the_reference_three_part_registry_path(client, model, django_user_model):
-    api = client_for(client, django_user_model.objects.get(username="alice"))
+def test_it_resolves_the_reference_three_part_registry_path(client, world, alice):
+    api = client_for(client, alice)
     name = "acme-org/wandb-registry-model/zoo-classifier:production"
     response = api.get("/api/v1/versions/resolve", {"name": name})
     assert response.status_code == 200, response.content
-    assert response.json()["qualified_name"] == "acme/zoo/zoo-ylbchv20:v0"
+    assert response.json()["qualified_name"] == "acme/zoo/deployed:v0"

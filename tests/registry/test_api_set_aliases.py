@@ -4,14 +4,25 @@ import json
 
 import pytest
 
-from registry import demo
-from registry.models import ApiKey, ArtifactSequence, AuditEvent
+from registry.models import ApiKey, ArtifactSequence, AuditEvent, Registry, RegistryMember
 
 
 @pytest.fixture
-def api(client, db, django_user_model):
-    demo.load()
-    _, key = ApiKey.create_for(django_user_model.objects.get(username="alice"))
+def version(build):
+    """zoo-ylbchv20:v0, aliased `best` (and `latest`) in its sequence, in collection
+    model/zoo-classifier; zoo-model:v0 is in no collection."""
+    version = build.art("zoo-ylbchv20", "model", aliases=["best"])
+    build.link("model", "zoo-classifier", version)
+    build.art("zoo-model", "model")
+    return version
+
+
+@pytest.fixture
+def api(client, alice, version):
+    """alice's key; she is an admin of registry `model`."""
+    registry = Registry.objects.get(name="model")
+    registry.members.create(user=alice, role=RegistryMember.Role.ADMIN)
+    _, key = ApiKey.create_for(alice)
     client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {key}"
     return client
 
@@ -30,8 +41,7 @@ def put(client, path, aliases):
         ("best", 422, "The request is not valid."),
     ],
 )
-def test_it_refuses_bad_aliases_and_writes_nothing(api, aliases, status, message):
-    version = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+def test_it_refuses_bad_aliases_and_writes_nothing(api, version, aliases, status, message):
     events = AuditEvent.objects.count()
     answer = put(api, f"/versions/{version.pk}/aliases", aliases)
     assert answer.status_code == status
@@ -40,8 +50,7 @@ def test_it_refuses_bad_aliases_and_writes_nothing(api, aliases, status, message
     assert AuditEvent.objects.count() == events
 
 
-def test_it_answers_404_for_what_is_not_there(api):
-    version = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+def test_it_answers_404_for_what_is_not_there(api, version):
     assert put(api, "/versions/999999/aliases", []).json() == {
         "detail": "No artifact version with id 999999."
     }
@@ -55,7 +64,6 @@ def test_it_answers_404_for_what_is_not_there(api):
     assert answer.status_code == 404  # v0 of zoo-model is not in the collection
 
 
-def test_it_sets_them_in_one_transaction(api):
-    version = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
+def test_it_sets_them_in_one_transaction(api, version):
     answer = put(api, f"/versions/{version.pk}/aliases", ["latest", "a", "b", "a"])
     assert answer.status_code == 200 and answer.json()["aliases"] == ["a", "b", "latest"]
