@@ -1,42 +1,63 @@
 import json
+import types
 
 import pytest
 
-from registry import demo
-from registry.models import ArtifactSequence, Run
+from registry.models import Run
 
 
 @pytest.fixture
-def viewer(client, alice):
-    demo.load()
+def world(build, alice):
+    """split:v0, logged by five runs (brisk-0..3, misty-river-6) and in collection
+    dataset/splits (production); used by train-1 (alice's, finished), which logs
+    model:v0 (in model/classifier) and generated code, and by sweep-0 and sweep-1, each
+    logging a sweep-model version; eval-1 reads model:v0 and logs an evaluation."""
+    producers = [build.run(f"brisk-{i}", "preprocess") for i in range(4)]
+    producers.append(build.run("misty-river-6", "preprocess"))
+    for run in producers:
+        split = build.art("split", content="the same split", run=run)
+    build.link("dataset", "splits", split, ["production"])
+    train = build.run("train-1", uses=[split], author=alice, state=Run.State.FINISHED)
+    model = build.art("model", "model", run=train)
+    build.art("source-train.py", "code", run=train, generated=True)
+    build.link("model", "classifier", model)
+    for i in range(2):
+        build.art("sweep-model", "model", run=build.run(f"sweep-{i}", uses=[split]))
+    evaluation = build.run("eval-1", "eval", uses=[model])
+    build.art("eval-report", "evaluation", run=evaluation)
+    return types.SimpleNamespace(split=split, train=train, model=model, evaluation=evaluation)
+
+
+@pytest.fixture
+def viewer(client, alice, world):
     client.force_login(alice)
     return client
 
 
-def test_it_previews_a_run(viewer):
-    run = Run.objects.get(name="rural-feather-20")
+def test_it_previews_a_run(viewer, world):
+    run = world.train
     body = viewer.get(f"/lineage/preview/run:{run.pk}/").content.decode()
-    for text in (run.run_id, "rural-feather-20", "finished", "train", "acme/zoo", "alice"):
+    for text in (run.run_id, "train-1", "finished", "train", "acme/zoo", "alice"):
         assert text in body
-    assert "split_zoo_dataset:v4" in body and "zoo-ylbchv20:v0" in body
+    assert "split:v0" in body and "model:v0" in body
     assert f'data-recenter="run:{run.pk}"' in body
 
 
-def test_it_previews_an_artifact_with_its_impact(viewer):
-    split = ArtifactSequence.objects.get(name="split_zoo_dataset").version_by_alias("v4")
+def test_it_previews_an_artifact_with_its_impact(viewer, world):
+    split = world.split
     body = viewer.get(f"/lineage/preview/artifact:{split.pk}/").content.decode()
     for text in (
-        "acme/zoo/split_zoo_dataset:v4",
+        "acme/zoo/split:v0",
         "dataset",
         "latest",
         split.digest,
-        '<a href="/registry/dataset/zoo-splits/v0/">dataset/zoo-splits v0</a>: '
+        '<a href="/registry/dataset/splits/v0/">dataset/splits v0</a>: '
         '<span class="badge alias">latest</span><span class="badge alias">production</span>',
     ):
         assert text in body
-    assert "misty-river-6" in body and "brisk-leaf-10" in body  # every producer
-    # 7 train runs + the eval run; zoo-ylbchv20 and 6 zoo-model versions; 2 collections.
-    assert "8 downstream runs, 7 models, 2 registry collections" in body
+    assert "misty-river-6" in body and "brisk-3" in body  # every producer
+    # train-1, the two sweeps and eval-1; model and two sweep-models; splits and classifier.
+    assert "4 downstream runs, 3 models, 2 registry collections" in body
 
 
 def test_it_refuses_unknown_nodes(viewer):
@@ -45,30 +66,30 @@ def test_it_refuses_unknown_nodes(viewer):
     assert viewer.get("/lineage/run:99999/").status_code == 404
 
 
-def test_it_has_a_page_per_node(viewer):
-    run = Run.objects.get(name="northern-lake-21")
-    response = viewer.get(f"/lineage/run:{run.pk}/")
+def test_it_has_a_page_per_node(viewer, world):
+    response = viewer.get(f"/lineage/run:{world.evaluation.pk}/")
     assert response.status_code == 200
-    assert 'data-node="run:' in response.content.decode()
+    assert f'data-node="run:{world.evaluation.pk}"' in response.content.decode()
 
 
-def test_it_offers_filter_choices_present_in_the_data(viewer):
-    split = ArtifactSequence.objects.get(name="split_zoo_dataset").version_by_alias("v4")
-    body = viewer.get(f"{split.get_absolute_url()}?tab=lineage").content.decode()
+def test_it_offers_filter_choices_present_in_the_data(viewer, world):
+    body = viewer.get(f"{world.split.get_absolute_url()}?tab=lineage").content.decode()
     for choice in ('value="evaluation"', 'value="code"', 'value="preprocess"', 'value="eval"'):
         assert choice in body
+    assert 'value="table"' not in body  # no such type in the data
     # both lists say how to choose several values
     assert body.count('aria-describedby="custom-multi-hint"') == 2
     assert 'id="custom-multi-hint"' in body and "Choose several" in body
 
 
-def test_it_searches_a_cluster_on_the_server(viewer):
+def test_it_searches_a_cluster_on_the_server(viewer, world):
     from lineage.engine import View, lineage_view
 
-    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
-    answer = lineage_view(f"artifact:{model.pk}", View())
+    node = world.model.node_id
+    answer = lineage_view(node, View())
     cluster = next(n["data"] for n in answer["elements"]["nodes"] if n["data"]["kind"] == "cluster")
-    params = {"node": f"artifact:{model.pk}", "cluster": cluster["id"], "label": "<b>5 runs</b>"}
+    assert cluster["label"] == "5 runs"  # split's producers, three hops up
+    params = {"node": node, "cluster": cluster["id"], "label": "<b>5 runs</b>"}
     body = viewer.get("/lineage/cluster/", {**params, "q": "BRISK"}).content.decode()
     assert body.count("data-extract=") == 4
     assert "misty-river-6" not in body
