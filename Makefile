@@ -40,7 +40,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Browser libraries are served by whitenoise from static/vendor/ (git-ignored); the
+# Browser libraries (the graph's, htmx, and Swagger UI for /api/v1/docs) are served by
+# whitenoise from static/vendor/ (git-ignored), so no page needs the internet; the
 # source map goes along because collectstatic checks every file a script names.
 $(VENDOR)/.copied: node_modules/.installed Makefile
 	mkdir -p $(VENDOR)
@@ -48,6 +49,11 @@ $(VENDOR)/.copied: node_modules/.installed Makefile
 	   node_modules/cytoscape-dagre/dist/cytoscape-dagre.min.js \
 	   node_modules/cytoscape-dagre/dist/cytoscape-dagre.min.js.map \
 	   node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	mkdir -p $(VENDOR)/swagger-ui
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js \
+	   node_modules/swagger-ui-dist/swagger-ui-bundle.js.map \
+	   node_modules/swagger-ui-dist/swagger-ui.css \
+	   node_modules/swagger-ui-dist/swagger-ui.css.map $(VENDOR)/swagger-ui/
 	touch $@
 
 run: setup

@@ -6,8 +6,10 @@ status. Each app brings its own routers; this root only mounts them. Interactive
 """
 
 from django.http import Http404
-from ninja import NinjaAPI
+from django.shortcuts import render
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import _csrf_needed
 
 from lineage.api import router as lineage_router
 from openlineage.api import OPERATION as openlineage_operation
@@ -15,12 +17,24 @@ from registry.api import collections, links, runs, versions
 from registry.auth import api_key
 from registry.errors import DomainError
 
+
+class LocalSwagger(Swagger):
+    """Swagger UI from our static files (swagger-ui-dist, pinned in package.json): ninja
+    would take it from a CDN, and the docs must work without the internet."""
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": self.settings, "api": api, "add_csrf": _csrf_needed(api)}
+        return render(request, "api/docs.html", context)
+
+
 api = NinjaAPI(
     title="Lineage Registry API",
     version="1",
     auth=api_key,
     urls_namespace="api",
     docs_url="/docs",
+    docs=LocalSwagger(),
     openapi_url="/openapi.json",
 )
 
