@@ -695,6 +695,53 @@ class Registry(models.Model):
         self.visibility = visibility
         self.save()
 
+    def add_member(self, actor, username, role):
+        """An admin gives the user of `username` a role here."""
+        self.require_role(actor, RegistryMember.Role.ADMIN)
+        role = _role(role)
+        user = _user_named(username)
+        if self.members.filter(user=user).exists():
+            raise AlreadyExists(f"{username} is already a member of {self.name!r}.", "username")
+        return self.members.create(user=user, role=role)
+
+    def change_member(self, actor, username, role):
+        """An admin changes a member's role; the last admin stays one."""
+        self.require_role(actor, RegistryMember.Role.ADMIN)
+        role = _role(role)
+        with transaction.atomic():
+            member = self._member(username)
+            if role != RegistryMember.Role.ADMIN:
+                self._keep_an_admin(member)
+            member.role = role
+            member.save()
+        return member
+
+    def remove_member(self, actor, username):
+        self.require_role(actor, RegistryMember.Role.ADMIN)
+        with transaction.atomic():
+            member = self._member(username)
+            self._keep_an_admin(member)
+            member.delete()
+
+    def _member(self, username):
+        member = self.members.select_for_update().filter(user__username=username).first()
+        if member is None:
+            raise NotFound(f"{username} is not a member of {self.name!r}.", "username")
+        return member
+
+    def _keep_an_admin(self, member):
+        admins = self.members.filter(role=RegistryMember.Role.ADMIN)
+        if member.role == RegistryMember.Role.ADMIN and admins.count() == 1:
+            raise Conflict(
+                f"{member.user} is the only admin of {self.name!r}: make another admin first.",
+                "role",
+            )
+
+    def create_collection(self, actor, name, type, description=""):
+        """Members create collections (linking also creates them)."""
+        self.require_role(actor, RegistryMember.Role.MEMBER)
+        return Collection.create(self, name, type, description)
+
     def role_of(self, user):
         """The user's role here, or None when they may not even see the registry."""
         if user.is_superuser:
@@ -736,6 +783,21 @@ class Registry(models.Model):
                 f"Registry {self.name!r} does not accept artifacts of type "
                 f"{artifact_type!r} (it accepts: {accepted})."
             )
+
+
+def _role(value):
+    try:
+        return RegistryMember.Role(int(value))
+    except (TypeError, ValueError):
+        labels = ", ".join(RegistryMember.Role.labels)
+        raise InvalidName(f"Invalid role {value!r}: use one of {labels}.", "role") from None
+
+
+def _user_named(username):
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise NotFound(f"No user named {username!r}.", "username")
+    return user
 
 
 class RegistryMember(models.Model):
@@ -1103,6 +1165,10 @@ class CollectionManager(models.Manager.from_queryset(ArtifactCollectionQuerySet)
         return super().get_queryset().filter(kind=ArtifactCollection.Kind.PORTFOLIO)
 
 
+# `/registry/<registry>/settings/` is the registry's settings page, not a collection.
+RESERVED_COLLECTIONS = {"settings"}
+
+
 class Collection(ArtifactCollection):
     """A named set of artifact versions inside a registry, of one artifact type."""
 
@@ -1117,19 +1183,26 @@ class Collection(ArtifactCollection):
 
     @classmethod
     def create(cls, registry, name, type, description=""):
-        validate_name(name, "collection name")
-        validate_name(type, "artifact type")
-        registry.check_type(type)
+        with on_field("name"):
+            validate_name(name, "collection name")
+            if name in RESERVED_COLLECTIONS:
+                raise InvalidName(f"The collection name {name!r} is reserved: the registry's page.")
+        with on_field("type"):
+            validate_name(type, "artifact type")
+            registry.check_type(type)
         if cls.objects.filter(registry=registry, name=name).exists():
-            raise AlreadyExists(f"Registry {registry.name!r} already has a collection {name!r}.")
+            raise AlreadyExists(
+                f"Registry {registry.name!r} already has a collection {name!r}.", "name"
+            )
         return cls.objects.create(registry=registry, name=name, type=type, description=description)
 
     @classmethod
     def link(cls, registry, name, version, user=None, aliases=()):
         """Link `version` into collection `name` of `registry`, creating the collection
         when it does not exist yet. Returns the Membership (its collection version)."""
-        for alias in aliases:
-            validate_alias(alias)
+        with on_field("aliases"):
+            for alias in aliases:
+                validate_alias(alias)
         artifact_type = version.sequence.type
         with transaction.atomic():
             collection = cls._get_or_create(registry, name, artifact_type)._lock()
@@ -1147,6 +1220,14 @@ class Collection(ArtifactCollection):
         return membership
 
     @classmethod
+    def link_by(cls, actor, registry, name, version, aliases=()):
+        """Linking shares the version, so it takes what downloading it does, and the
+        member role in the registry; a protected alias with it an admin's."""
+        version.require_download(actor)
+        registry.require_change(actor, aliases)
+        return cls.link(registry, name, version, actor, aliases)
+
+    @classmethod
     def _get_or_create(cls, registry, name, artifact_type):
         """The collection, created when missing; a concurrent creator's wins the race."""
         collection = cls.objects.filter(registry=registry, name=name).first()
@@ -1157,6 +1238,30 @@ class Collection(ArtifactCollection):
                 return cls.create(registry, name, artifact_type)
         except IntegrityError:
             return cls.objects.get(registry=registry, name=name)
+
+    def edit_description(self, actor, description):
+        self.registry.require_role(actor, RegistryMember.Role.MEMBER)
+        self.description = description
+        self.save(update_fields=["description"])
+
+    def add_alias_by(self, actor, version, name):
+        """Add `name` to `version` here, moving it off the version holding it; a
+        protected alias is an admin's."""
+        self.registry.require_change(actor, [name])
+        with on_field("alias"):
+            return self.add_alias(version, name, actor)
+
+    def remove_alias_by(self, actor, version, name):
+        self.registry.require_change(actor, [name])
+        self.remove_alias(name, actor, version)
+
+    def unlink_by(self, actor, version, delete_aliases=True):
+        """Unlinking takes the version's aliases here with it, so protected ones need an
+        admin."""
+        self.registry.require_change(actor)
+        held = self.membership_of(version).aliases.values_list("name", flat=True)
+        self.registry.require_change(actor, held)
+        self.unlink(version, actor, delete_aliases)
 
     def unlink(self, version, user=None, delete_aliases=True):
         """Remove `version` from this collection with its aliases; `latest` falls back to

@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from .blobs import DamagedBlob, open_blob
 from .errors import InvalidName
-from .forms import HistoryFilterForm
+from .forms import AliasForm, CollectionForm, DescriptionForm, HistoryFilterForm
 from .models import (
     ApiKey,
     ArtifactSequence,
@@ -27,9 +27,12 @@ from .models import (
     Membership,
     Project,
     Registry,
+    RegistryMember,
     Run,
 )
 from .names import parse_version
+
+Role = RegistryMember.Role
 
 TABS = ("overview", "lineage", "files")
 
@@ -88,14 +91,34 @@ def home(request):
 @login_required
 @vary_on_headers("HX-Request")
 def registry(request, name):
-    registry = _registry(request, name)
+    return registry_page(request, _registry(request, name))
+
+
+def registry_page(request, registry, status=200, collection_form=None):
+    """A registry's collections (searchable), its members and their roles; a member
+    also gets the New collection form, an admin a link to the settings."""
     query = request.GET.get("q", "").strip()
     collections = registry.collections.annotate(version_count=Count("memberships"))
     if query:
         collections = collections.filter(Q(name__icontains=query) | Q(description__icontains=query))
     template = "registry/registry.html"
-    context = {"registry": registry, "collections": collections, "query": query}
-    return render(request, f"{template}#collections" if _partial(request) else template, context)
+    context = {
+        "registry": registry,
+        "collections": collections,
+        "query": query,
+        "members": registry.members.select_related("user").order_by("-role", "user__username"),
+        "collection_form": collection_form or CollectionForm(registry),
+        **_may(request.user, registry),
+    }
+    if _partial(request) and request.method == "GET":
+        template = f"{template}#collections"
+    return render(request, template, context, status=status)
+
+
+def _may(user, registry):
+    """What the user's role here lets them do: the controls a page draws."""
+    role = registry.role_of(user) or 0
+    return {"may_change": role >= Role.MEMBER, "is_admin": role >= Role.ADMIN}
 
 
 @require_GET
@@ -107,6 +130,13 @@ def collection(request, registry, collection, version=None):
         args = [collection.registry.name, collection.name, f"v{index}"]
         url = reverse("registry-collection-version", args=args)
         return redirect(f"{url}?tab={_tab(request)}")
+    return collection_page(request, collection, version)
+
+
+def collection_page(request, collection, version, status=200, **forms):
+    """A collection at one version (`vN`, or the `latest` one when None), with the
+    controls the user's role allows: aliases (protected ones for admins), Unlink, the
+    description; `?history=open` (where a change lands) shows the Action History."""
     source_index = Membership.objects.filter(
         version=OuterRef("version"), collection=OuterRef("version__sequence")
     ).order_by()
@@ -125,17 +155,47 @@ def collection(request, registry, collection, version=None):
         current = next((m for m in memberships if m.index == index), None)
         if current is None:
             raise Http404(f"{collection.name} has no version {version}.")
+    registry = collection.registry
     context = {
         "collection": collection,
-        "registry": collection.registry,
+        "registry": registry,
         "memberships": memberships,
         "current": current,
         "version": current.version if current else None,
         "node_id": current.version.node_id if current else None,
         "links": current.version.registry_links_visible_to(request.user) if current else [],
         "tab": _tab(request),
+        "alias_form": forms.get("alias_form") or AliasForm(),
+        "description_form": forms.get("description_form")
+        or DescriptionForm(initial={"description": collection.description}),
+        "alias_rows": _alias_rows(memberships, current, registry),
+        **_may(request.user, registry),
     }
-    return render(request, "registry/collection.html", context)
+    held = set(_alias_names(current)) if current else set()
+    context["may_unlink"] = context["is_admin"] or (
+        context["may_change"] and not held & set(registry.protected_aliases)
+    )
+    if request.GET.get("history") == "open":
+        context.update(_history_context(request, collection))
+    return render(request, "registry/collection.html", context, status=status)
+
+
+def _alias_rows(memberships, current, registry):
+    """Every alias of the collection but `latest`: the version holding it, whether it is
+    protected, whether it is on `current` (remove) or elsewhere (move here)."""
+    rows = []
+    for m in memberships:
+        for alias in m.aliases.all():
+            if alias.name != "latest":
+                rows.append(
+                    {
+                        "name": alias.name,
+                        "holder": m,
+                        "here": current is not None and m.pk == current.pk,
+                        "protected": alias.name in registry.protected_aliases,
+                    }
+                )
+    return sorted(rows, key=lambda row: row["name"])
 
 
 def _alias_names(membership):
@@ -147,19 +207,18 @@ def _alias_names(membership):
 @vary_on_headers("HX-Request")
 def collection_history(request, registry, collection):
     collection = _collection(request, registry, collection)
+    context = {"collection": collection, "registry": collection.registry}
+    context.update(_history_context(request, collection))
+    template = "registry/collection_history.html"
+    return render(request, f"{template}#history" if _partial(request) else template, context)
+
+
+def _history_context(request, collection):
     form = HistoryFilterForm(request.GET)
     events = collection.audit_events.select_related("actor", "version__sequence")
     if form.is_valid() and form.cleaned_data["action"]:
         events = events.filter(action=form.cleaned_data["action"])
-    page = Paginator(events, 20).get_page(request.GET.get("page"))
-    context = {
-        "collection": collection,
-        "registry": collection.registry,
-        "form": form,
-        "page": page,
-    }
-    template = "registry/collection_history.html"
-    return render(request, f"{template}#history" if _partial(request) else template, context)
+    return {"form": form, "page": Paginator(events, 20).get_page(request.GET.get("page"))}
 
 
 def _project(entity, project):

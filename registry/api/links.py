@@ -18,10 +18,11 @@ class LinkIn(Schema):
     aliases: list[str] = []
 
 
-def _registry_for_change(path_part, user, aliases=()):
+def _collection(path_part, name, user):
+    """The collection, for a change: a viewer is refused before a missing one is named."""
     registry = Registry.objects.named(path_part, user)
-    registry.require_change(user, aliases)
-    return registry
+    registry.require_change(user)
+    return registry.collection_named(name)
 
 
 @router.post("/versions/{int:pk}/links", response=LinkOut, summary="Link into a collection")
@@ -29,10 +30,9 @@ def link_version(request, pk: int, data: LinkIn):
     """Link the version into `registry/collection` (created when missing) with aliases.
     Linking shares it, so it takes what downloading does."""
     version = ArtifactVersion.objects.visible_to(request.user).find(pk)
-    version.require_download(request.user)
     registry_part, name = split_target(data.target_path)
-    registry = _registry_for_change(registry_part, request.user, data.aliases)
-    return LinkOut.of(Collection.link(registry, name, version, request.user, data.aliases))
+    registry = Registry.objects.named(registry_part, request.user)
+    return LinkOut.of(Collection.link_by(request.user, registry, name, version, data.aliases))
 
 
 @router.delete("/versions/{int:pk}/links/{registry}/{collection}", summary="Unlink")
@@ -40,12 +40,9 @@ def unlink_version(request, pk: int, registry: str, collection: str, delete_alia
     """Unlinking takes the version's aliases there with it, so protected ones need an
     admin; with `delete_aliases=false` a version holding aliases is refused instead."""
     version = ArtifactVersion.objects.visible_to(request.user).find(pk)
-    registry = _registry_for_change(registry, request.user)
-    target = registry.collection_named(collection)
-    held = target.membership_of(version).aliases.values_list("name", flat=True)
-    registry.require_change(request.user, held)
-    target.unlink(version, request.user, delete_aliases)  # one transaction, audited
-    return {"detail": f"{version.name} unlinked from {registry.name}/{collection}."}
+    target = _collection(registry, collection, request.user)
+    target.unlink_by(request.user, version, delete_aliases)  # one transaction, audited
+    return {"detail": f"{version.name} unlinked from {target.registry.name}/{collection}."}
 
 
 @router.post(
@@ -55,8 +52,8 @@ def unlink_version(request, pk: int, registry: str, collection: str, delete_alia
 )
 def add_link_alias(request, pk: int, registry: str, collection: str, data: AliasIn):
     version = ArtifactVersion.objects.visible_to(request.user).find(pk)
-    target = _registry_for_change(registry, request.user, [data.alias]).collection_named(collection)
-    target.add_alias(version, data.alias, request.user)
+    target = _collection(registry, collection, request.user)
+    target.add_alias_by(request.user, version, data.alias)
     return LinkOut.of(target.membership_of(version))
 
 
@@ -67,9 +64,9 @@ def add_link_alias(request, pk: int, registry: str, collection: str, data: Alias
 )
 def remove_link_alias(request, pk: int, registry: str, collection: str, alias: str):
     version = ArtifactVersion.objects.visible_to(request.user).find(pk)
-    target = _registry_for_change(registry, request.user, [alias]).collection_named(collection)
+    target = _collection(registry, collection, request.user)
     membership = target.membership_of(version)
-    target.remove_alias(alias, request.user, version)
+    target.remove_alias_by(request.user, version, alias)
     return LinkOut.of(membership)
 
 
@@ -82,7 +79,6 @@ def set_link_aliases(request, pk: int, registry: str, collection: str, data: Ali
     """The version's aliases in the collection become `aliases`, each change audited;
     changing a protected alias needs an admin."""
     version = ArtifactVersion.objects.visible_to(request.user).find(pk)
-    registry = _registry_for_change(registry, request.user)
-    target = registry.collection_named(collection)
-    authorize = lambda changed: registry.require_change(request.user, changed)  # noqa: E731
+    target = _collection(registry, collection, request.user)
+    authorize = lambda changed: target.registry.require_change(request.user, changed)  # noqa: E731
     return LinkOut.of(target.set_aliases(version, data.aliases, request.user, authorize))
