@@ -7,17 +7,21 @@ from django.contrib.auth import get_user_model
 
 from registry.models import AuditEvent, Collection, Registry, RegistryMember
 
+from ..conftest import in_team
+
 Role = RegistryMember.Role
+NAMES = ("alice", "noah", "bob", "rita")
 CLASSIFIER = "/registry/model/zoo-classifier"
 
 
 @pytest.fixture
 def people(db, log):
-    """model/zoo-classifier v0, v1 (`production`, protected), v2 (`staging`,
+    """acme/zoo's model/zoo-classifier v0, v1 (`production`, protected), v2 (`staging`,
     `candidate`, `latest`); alice admin, noah member, bob an organisation viewer, rita a
     restricted viewer of `model`; other-model:v0 in no collection."""
     User = get_user_model()
-    alice, noah, bob, rita = (User.objects.create_user(n) for n in ("alice", "noah", "bob", "rita"))
+    # All four in team acme (they see its project): only their registry roles differ.
+    alice, noah, bob, rita = (in_team(User.objects.create_user(n)) for n in NAMES)
     model = Registry.objects.get(name="model")
     model.description, model.protected_aliases = "Models ready to ship.", ["production"]
     model.save()
