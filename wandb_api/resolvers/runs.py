@@ -7,6 +7,7 @@ from django.db import transaction
 
 from registry.errors import NotFound
 from registry.models import Project, Run
+from registry.names import validate_json, validate_text
 
 from .. import ids, tokens
 from .common import connection, user_node
@@ -38,24 +39,30 @@ def resolve_upsert_bucket(_, info, input):
 
 
 def run_fields(data):
-    """The run fields an upsert sets; what it leaves out (or sends as null) stays."""
+    """The run fields an upsert sets; what it leaves out (or sends as null) stays. Text
+    that a column cannot hold is refused, naming the client's field."""
     fields = {}
     for key, field in (("displayName", "name"), ("jobType", "job_type"), ("host", "host")):
         if data.get(key):
-            fields[field] = data[key]
+            fields[field] = _text(key, data[key], field)
     notes = data.get("notes") or data.get("description")
     if notes is not None:
-        fields["notes"] = notes
+        fields["notes"] = _text("notes", notes, "notes")
     if data.get("tags") is not None:
-        fields["tags"] = list(data["tags"])
+        fields["tags"] = validate_json("tags", [_text("tags", tag) for tag in data["tags"]])
     if isinstance(data.get("config"), dict):
-        fields["config"] = config_values(data["config"])
+        fields["config"] = validate_json("config", config_values(data["config"]))
     if isinstance(data.get("summaryMetrics"), dict):
-        fields["summary"] = summary_values(data["summaryMetrics"])
+        fields["summary"] = validate_json("summaryMetrics", summary_values(data["summaryMetrics"]))
     state = (data.get("state") or "").lower()
     if state in Run.State.values:
         fields["state"] = state
     return fields
+
+
+def _text(key, value, field=None):
+    limit = Run._meta.get_field(field).max_length if field else None
+    return validate_text(key, value, limit)
 
 
 def config_values(config):
