@@ -14,8 +14,8 @@ api = wandb.Api()
 said = {}
 
 def edit(name, change, then):
-    artifact = api.artifact(name)
     try:
+        artifact = api.artifact(name)
         change(artifact)
         artifact.save()
         said[name] = sorted(api.artifact(then).aliases)  # read back afresh
