@@ -1,13 +1,30 @@
 import datetime
+import types
 
 import pytest
 
-from registry import demo
+from registry.models import ApiKey, Registry, RegistryMember
 
 
 @pytest.fixture
-def loaded(db):
-    demo.load()
+def world(build, alice, django_user_model):
+    """split:v0 -> train-1 -> model:v0 ({"accuracy": 0.94}) and generated code;
+    eval-1 reads model:v0. Collection model/classifier: model:v0 linked by alice (admin of
+    `model`), model:v1 by noah."""
+    noah = django_user_model.objects.create_user("noah")
+    registry = Registry.objects.get(name="model")
+    registry.members.create(user=alice, role=RegistryMember.Role.ADMIN)
+    split = build.art("split")
+    train = build.run("train-1", uses=[split])
+    model = build.art("model", "model", run=train, metadata={"accuracy": 0.94})
+    code = build.art("source-train.py", "code", run=train, generated=True)
+    build.run("eval-1", "eval", uses=[model])
+    membership = build.link(registry, "classifier", model, ["production"], user=alice)
+    build.link(registry, "classifier", build.art("model", "model"), ["staging"], user=noah)
+    ApiKey.create_for(alice)
+    return types.SimpleNamespace(
+        train=train, model=model, code=code, noah=noah, collection=membership.collection
+    )
 
 
 @pytest.mark.parametrize(
@@ -28,47 +45,38 @@ def loaded(db):
         "apikey",
     ],
 )
-def test_it_lists_and_searches_every_model(loaded, admin_client, model):
+def test_it_lists_and_searches_every_model(world, admin_client, model):
     assert admin_client.get(f"/admin/registry/{model}/").status_code == 200
     assert admin_client.get(f"/admin/registry/{model}/?q=zoo").status_code == 200
 
 
-def test_it_shows_a_runs_inputs_and_outputs(loaded, admin_client):
-    from registry.models import Run
-
-    run = Run.objects.get(name="rural-feather-20")
-    page = admin_client.get(f"/admin/registry/run/{run.pk}/change/").content.decode()
-    assert "acme/zoo/split_zoo_dataset:v4" in page
-    assert "acme/zoo/zoo-ylbchv20:v0" in page
+def test_it_shows_a_runs_inputs_and_outputs(world, admin_client):
+    page = admin_client.get(f"/admin/registry/run/{world.train.pk}/change/").content.decode()
+    assert "acme/zoo/split:v0" in page
+    assert "acme/zoo/model:v0" in page
 
 
-def test_it_shows_a_versions_producers_and_consumers(loaded, admin_client):
-    from registry.models import ArtifactVersion
-
-    model = next(v for v in ArtifactVersion.objects.all() if v.name == "zoo-ylbchv20:v0")
-    page = admin_client.get(f"/admin/registry/artifactversion/{model.pk}/change/")
-    assert "rural-feather-20" in page.content.decode()
-    assert "northern-lake-21" in page.content.decode()
+def test_it_shows_a_versions_producers_and_consumers(world, admin_client):
+    page = admin_client.get(f"/admin/registry/artifactversion/{world.model.pk}/change/")
+    assert "train-1" in page.content.decode()
+    assert "eval-1" in page.content.decode()
 
 
 @pytest.mark.parametrize("model", ["alias", "membership", "lineageedge"])
-def test_it_keeps_rows_of_domain_operations_read_only(loaded, admin_client, model):
+def test_it_keeps_rows_of_domain_operations_read_only(world, admin_client, model):
     """Aliases, links and edges change only through operations that write the audit."""
     page = admin_client.get(f"/admin/registry/{model}/").content.decode()
     assert f"/admin/registry/{model}/add/" not in page
     assert admin_client.get(f"/admin/registry/{model}/add/").status_code == 403
 
 
-def test_it_keeps_a_versions_content_read_only(loaded, admin_client):
-    from registry.models import ArtifactVersion
-
-    model = next(v for v in ArtifactVersion.objects.all() if v.name == "zoo-ylbchv20:v0")
-    url = f"/admin/registry/artifactversion/{model.pk}/change/"
+def test_it_keeps_a_versions_content_read_only(world, admin_client):
+    url = f"/admin/registry/artifactversion/{world.model.pk}/change/"
     form = admin_client.get(url).context["adminform"].form
     assert set(form.fields) == {"description", "metadata"}
 
 
-def test_it_refuses_a_collection_of_a_type_its_registry_does_not_accept(loaded, admin_client):
+def test_it_refuses_a_collection_of_a_type_its_registry_does_not_accept(world, admin_client):
     from registry.models import Collection, Registry
 
     registry = Registry.objects.get(name="model")
@@ -80,13 +88,10 @@ def test_it_refuses_a_collection_of_a_type_its_registry_does_not_accept(loaded, 
     assert not Collection.objects.filter(name="zoo-data").exists()
 
 
-def test_it_filters_audit_events_by_collection_actor_and_date(loaded, admin_client):
-    from django.contrib.auth import get_user_model
+def test_it_filters_audit_events_by_collection_actor_and_date(world, admin_client):
+    from registry.models import AuditEvent
 
-    from registry.models import AuditEvent, Collection
-
-    classifier = Collection.objects.get(name="zoo-classifier")
-    noah = get_user_model().objects.get(username="noah")
+    classifier, noah = world.collection, world.noah
     url = "/admin/registry/auditevent/"
     url += f"?collection__id__exact={classifier.pk}&actor__id__exact={noah.pk}"
     expected = AuditEvent.objects.filter(collection=classifier, actor=noah).count()
@@ -115,7 +120,7 @@ def inline_management(prefix, total=0):
 
 
 @pytest.mark.parametrize("path", ["", "registry/registry/", "registry/run/", "registry/alias/"])
-def test_staff_who_are_not_superusers_cannot_use_the_console(loaded, client, path):
+def test_staff_who_are_not_superusers_cannot_use_the_console(world, client, path):
     """It would show every team's rows and edit them without the pages' role checks."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
@@ -129,7 +134,7 @@ def test_staff_who_are_not_superusers_cannot_use_the_console(loaded, client, pat
     assert "not authorized" in client.get(response["Location"]).content.decode()
 
 
-def test_staff_cannot_add_a_registry_member_through_the_console(loaded, client):
+def test_staff_cannot_add_a_registry_member_through_the_console(world, client):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
 
@@ -152,7 +157,7 @@ def test_staff_cannot_add_a_registry_member_through_the_console(loaded, client):
         ("name", "zoo two", "Invalid project name"),
     ],
 )
-def test_it_refuses_a_project_the_domain_would_refuse(loaded, admin_client, field, value, message):
+def test_it_refuses_a_project_the_domain_would_refuse(world, admin_client, field, value, message):
     from registry.models import Project
 
     form = {"entity": "acme", "name": "new-project", "openlineage_namespace": "", field: value}
@@ -162,10 +167,10 @@ def test_it_refuses_a_project_the_domain_would_refuse(loaded, admin_client, fiel
     assert not Project.objects.filter(**{field: value}).exists()
 
 
-def test_it_renames_a_collection_by_the_rules(loaded, admin_client):
+def test_it_renames_a_collection_by_the_rules(world, admin_client):
     from registry.models import Collection
 
-    classifier = Collection.objects.get(name="zoo-classifier")
+    classifier = world.collection
     url = f"/admin/registry/collection/{classifier.pk}/change/"
     form = change_form(admin_client, url)
     refused = admin_client.post(url, {**form, "name": "tmp/zoo"})
@@ -173,9 +178,9 @@ def test_it_renames_a_collection_by_the_rules(loaded, admin_client):
     Collection.create(classifier.registry, "other", "model")
     taken = admin_client.post(url, {**form, "name": "other"})
     assert "already has a collection" in taken.content.decode()
-    assert Collection.objects.get(pk=classifier.pk).name == "zoo-classifier"
-    assert admin_client.post(url, {**form, "name": "zoo-classifier-2"}).status_code == 302
-    assert Collection.objects.get(pk=classifier.pk).name == "zoo-classifier-2"
+    assert Collection.objects.get(pk=classifier.pk).name == "classifier"
+    assert admin_client.post(url, {**form, "name": "classifier-2"}).status_code == 302
+    assert Collection.objects.get(pk=classifier.pk).name == "classifier-2"
 
 
 @pytest.mark.parametrize(
@@ -186,10 +191,10 @@ def test_it_renames_a_collection_by_the_rules(loaded, admin_client):
         ("job_type", "train eval", "Invalid job type"),
     ],
 )
-def test_it_refuses_run_details_the_api_would_refuse(loaded, admin_client, field, value, message):
+def test_it_refuses_run_details_the_api_would_refuse(world, admin_client, field, value, message):
     from registry.models import Run
 
-    run = Run.objects.get(name="rural-feather-20")
+    run = world.train
     url = f"/admin/registry/run/{run.pk}/change/"
     form = change_form(admin_client, url)
     assert "project" not in form and "author" not in form  # not the console's to move
@@ -199,22 +204,21 @@ def test_it_refuses_run_details_the_api_would_refuse(loaded, admin_client, field
     assert Run.objects.get(pk=run.pk).job_type == run.job_type
 
 
-def test_it_refuses_version_metadata_that_is_not_an_object(loaded, admin_client):
+def test_it_refuses_version_metadata_that_is_not_an_object(world, admin_client):
     from registry.models import ArtifactVersion
 
-    model = next(v for v in ArtifactVersion.objects.all() if v.name == "zoo-ylbchv20:v0")
+    model = world.model
     url = f"/admin/registry/artifactversion/{model.pk}/change/"
     response = admin_client.post(url, {**change_form(admin_client, url), "metadata": '"x"'})
     assert "JSON object" in response.content.decode()
     assert ArtifactVersion.objects.get(pk=model.pk).metadata == {"accuracy": 0.94}
 
 
-def test_it_deletes_versions_only_the_domains_way(loaded, admin_client):
+def test_it_deletes_versions_only_the_domains_way(world, admin_client):
     """The action keeps what delete_by keeps: a used or linked version stays, with why."""
     from registry.models import ArtifactVersion
 
-    used = next(v for v in ArtifactVersion.objects.all() if v.name == "zoo-ylbchv20:v0")
-    code = next(v for v in ArtifactVersion.objects.all() if v.sequence.type == "code")
+    used, code = world.model, world.code
     url = "/admin/registry/artifactversion/"
     assert "delete_selected" not in admin_client.get(url).content.decode()
     form = {"action": "delete_versions", "_selected_action": [used.pk, code.pk]}
@@ -250,7 +254,7 @@ def registry_form(**fields):
         ({"visibility": "everyone"}, "Select a valid choice"),
     ],
 )
-def test_it_refuses_a_registry_the_domain_would_refuse(loaded, admin_client, fields, message):
+def test_it_refuses_a_registry_the_domain_would_refuse(world, admin_client, fields, message):
     from registry.models import Registry
 
     before = set(Registry.objects.values_list("name", flat=True))
@@ -260,7 +264,7 @@ def test_it_refuses_a_registry_the_domain_would_refuse(loaded, admin_client, fie
     assert admin_client.get("/").status_code == 200  # the home page lists registries
 
 
-def test_it_saves_protected_aliases_as_a_list_whatever_is_typed(loaded, admin_client):
+def test_it_saves_protected_aliases_as_a_list_whatever_is_typed(world, admin_client):
     from registry.models import Registry
 
     form = registry_form(protected_aliases="production", accepted_types=" model ,model")
@@ -272,7 +276,7 @@ def test_it_saves_protected_aliases_as_a_list_whatever_is_typed(loaded, admin_cl
     assert 'value="production"' in admin_client.get(url).content.decode()
 
 
-def test_it_renames_a_custom_registry_only_to_a_valid_name(loaded, admin_client):
+def test_it_renames_a_custom_registry_only_to_a_valid_name(world, admin_client):
     from registry.models import Registry
 
     registry = Registry.create("scratch", ["model"])
@@ -282,7 +286,7 @@ def test_it_renames_a_custom_registry_only_to_a_valid_name(loaded, admin_client)
     assert Registry.objects.filter(name="scratch").exists()
 
 
-def test_a_restricted_registry_stays_restricted_in_the_console(loaded, admin_client):
+def test_a_restricted_registry_stays_restricted_in_the_console(world, admin_client):
     from registry.models import Registry
 
     registry = Registry.create("secret", ["model"], visibility="restricted")
@@ -292,13 +296,11 @@ def test_a_restricted_registry_stays_restricted_in_the_console(loaded, admin_cli
     assert Registry.objects.get(pk=registry.pk).visibility == "restricted"
 
 
-def test_it_refuses_a_member_twice_or_with_a_role_that_does_not_exist(loaded, admin_client):
+def test_it_refuses_a_member_twice_or_with_a_role_that_does_not_exist(world, admin_client):
     from django.contrib.auth import get_user_model
 
-    from registry.models import Registry, RegistryMember
-
     registry = Registry.objects.get(name="model")
-    alice = get_user_model().objects.get(username="alice")
+    alice = registry.members.get().user  # already a member
     url = "/admin/registry/registrymember/add/"
     twice = admin_client.post(url, {"registry": registry.pk, "user": alice.pk, "role": 20})
     assert "already exists" in twice.content.decode()
@@ -308,20 +310,19 @@ def test_it_refuses_a_member_twice_or_with_a_role_that_does_not_exist(loaded, ad
     assert not RegistryMember.objects.filter(user=bob).exists()
 
 
-def test_the_audit_list_names_each_version_name_vN_in_one_query(loaded, admin_client):
+def test_the_audit_list_names_each_version_name_vN_in_one_query(world, admin_client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from registry.models import ArtifactSequence, AuditEvent, Collection
+    from registry.models import AuditEvent
 
-    classifier = Collection.objects.get(name="zoo-classifier")
+    classifier, model = world.collection, world.model
     url = f"/admin/registry/auditevent/?collection__id__exact={classifier.pk}"
     body = admin_client.get(url).content.decode()
-    model = ArtifactSequence.objects.get(name="zoo-ylbchv20").version_by_alias("v0")
     linked = AuditEvent.objects.filter(version=model, collection=classifier).first()
     assert f'<td class="field-collection_version">v{linked.version_index}</td>' in body
-    assert '<td class="field-version_label">zoo-ylbchv20:v0</td>' in body
-    assert "(zoo-ylbchv20)" not in body
+    assert '<td class="field-version_label">model:v0</td>' in body
+    assert "(model)" not in body
     with CaptureQueriesContext(connection) as few:
         admin_client.get(url + "&action__exact=alias_added")
     for i in range(5):
