@@ -27,6 +27,8 @@ from .models import (
     Registry,
     RegistryMember,
     Run,
+    Team,
+    TeamMember,
 )
 from .names import validate_entity, validate_name
 
@@ -91,8 +93,8 @@ class ProjectForm(DomainForm):
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
     form = ProjectForm
-    list_display = ["__str__", "entity", "name", "created_at"]
-    list_filter = ["entity"]
+    list_display = ["__str__", "entity", "name", "open", "created_at"]
+    list_filter = ["open", "entity"]
     search_fields = ["entity", "name"]
 
 
@@ -421,3 +423,25 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # keys are created with `createapikey` or on the settings page
+
+
+class TeamMemberInline(admin.TabularInline):
+    model = TeamMember
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+class TeamForm(DomainForm):
+    def check(self, data):
+        with on_field("name"):
+            validate_entity(data.get("name"))
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """Teams and their members (the teams pages do the same for a team's admins)."""
+
+    form = TeamForm
+    inlines = [TeamMemberInline]
+    list_display = ["name", "created_at"]
+    search_fields = ["name", "members__user__username"]

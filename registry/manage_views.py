@@ -240,7 +240,7 @@ def linkable_registries(user, artifact_type):
 def link_version(request, entity, project, type, name, version):
     """Link to registry: a registry and collection (an existing one, or a new name) the
     user may link into, and optional aliases."""
-    sequence, artifact = _version(entity, project, type, name, version)
+    sequence, artifact = _version(request, entity, project, type, name, version)
     registries = linkable_registries(request.user, sequence.type)
     form = LinkForm(registries, request.POST or None)
     context = {"sequence": sequence, "project": sequence.project, "version": artifact}

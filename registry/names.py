@@ -45,6 +45,7 @@ RESERVED_ENTITIES = {
     "settings",
     "static",
     "storage",
+    "teams",
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import manage_views, views
+from . import manage_views, team_views, views
 
 settings_urls = [
     path("", views.settings_page, name="registry-settings"),
@@ -66,6 +66,8 @@ project_urls = [
 urlpatterns = [
     path("", views.home, name="registry-home"),
     path("settings/", include(settings_urls)),
+    path("teams/", team_views.teams, name="registry-teams"),
+    path("teams/<str:name>/", team_views.team, name="registry-team"),
     path("registry/", include(registry_urls)),  # registries and their collections
     path("<str:entity>/<str:project>/", include(project_urls)),  # a project's runs, artifacts
 ]

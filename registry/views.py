@@ -17,11 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from .blobs import DamagedBlob, open_blob
-from .errors import InvalidName
+from .errors import Forbidden, InvalidName
 from .forms import AliasForm, CollectionForm, DescriptionForm, HistoryFilterForm
 from .models import (
     ApiKey,
     ArtifactSequence,
+    ArtifactVersion,
     Collection,
     ManifestEntry,
     Membership,
@@ -75,7 +76,7 @@ def home(request):
         collection_count=Count("collections", distinct=True),
         version_count=Count("collections__memberships", distinct=True),
     )
-    projects = Project.objects.annotate(
+    projects = Project.objects.visible_to(request.user).annotate(
         run_count=Count("runs", distinct=True),
         sequence_count=Count("sequences", distinct=True),
     )
@@ -164,6 +165,7 @@ def collection_page(request, collection, version, status=200, **forms):
         "version": current.version if current else None,
         "node_id": current.version.node_id if current else None,
         "links": current.version.registry_links_visible_to(request.user) if current else [],
+        **_runs_of(request, current.version if current else None),
         "tab": _tab(request),
         "alias_form": forms.get("alias_form") or AliasForm(),
         "description_form": forms.get("description_form")
@@ -198,6 +200,17 @@ def _alias_rows(memberships, current, registry):
     return sorted(rows, key=lambda row: row["name"])
 
 
+def _runs_of(request, version):
+    """The runs that logged and used `version` that the user may see: a version shared
+    through a registry does not show the runs of a project they cannot see."""
+    if version is None:
+        return {"producers": [], "consumers": []}
+    return {
+        "producers": version.producers().visible_to(request.user).distinct(),
+        "consumers": version.used_by().visible_to(request.user).distinct(),
+    }
+
+
 def _alias_names(membership):
     return [alias.name for alias in membership.aliases.all()]
 
@@ -221,14 +234,15 @@ def _history_context(request, collection):
     return {"form": form, "page": Paginator(events, 20).get_page(request.GET.get("page"))}
 
 
-def _project(entity, project):
-    return get_object_or_404(Project, entity=entity, name=project)
+def _project(request, entity, project):
+    """A project the user may see; others are 404, as are those that do not exist."""
+    return get_object_or_404(Project.objects.visible_to(request.user), entity=entity, name=project)
 
 
 @require_GET
 @login_required
 def project_artifacts(request, entity, project):
-    project = _project(entity, project)
+    project = _project(request, entity, project)
     live = Count("versions", filter=Q(versions__deleted_at__isnull=True))  # not tombstones
     sequences = project.sequences.annotate(version_count=live).order_by("type", "name")
     types = {}
@@ -240,15 +254,15 @@ def project_artifacts(request, entity, project):
 @require_GET
 @login_required
 def project_runs(request, entity, project):
-    project = _project(entity, project)
+    project = _project(request, entity, project)
     page = Paginator(project.runs.select_related("author"), 50).get_page(request.GET.get("page"))
     return render(request, "registry/project_runs.html", {"project": project, "page": page})
 
 
-def _sequence(entity, project, type, name):
+def _sequence(request, entity, project, type, name):
     return get_object_or_404(
         ArtifactSequence.objects.select_related("project"),
-        project=_project(entity, project),
+        project=_project(request, entity, project),
         type=type,
         name=name,
     )
@@ -257,14 +271,14 @@ def _sequence(entity, project, type, name):
 @require_GET
 @login_required
 def sequence(request, entity, project, type, name):
-    sequence = _sequence(entity, project, type, name)
+    sequence = _sequence(request, entity, project, type, name)
     memberships = sequence.memberships.select_related("version").prefetch_related("aliases")
     context = {"sequence": sequence, "project": sequence.project, "memberships": memberships}
     return render(request, "registry/sequence.html", context)
 
 
-def _version(entity, project, type, name, version):
-    sequence = _sequence(entity, project, type, name)
+def _version(request, entity, project, type, name, version):
+    sequence = _sequence(request, entity, project, type, name)
     membership = sequence.memberships.filter(index=_index(version)).select_related("version")
     membership = membership.first()
     if membership is None:
@@ -275,11 +289,12 @@ def _version(entity, project, type, name, version):
 @require_GET
 @login_required
 def version(request, entity, project, type, name, version):
-    sequence, version = _version(entity, project, type, name, version)
+    sequence, version = _version(request, entity, project, type, name, version)
     context = {
         "sequence": sequence,
         "project": sequence.project,
         "version": version,
+        **_runs_of(request, version),
         "node_id": version.node_id,
         "links": version.registry_links_visible_to(request.user),
         "tab": _tab(request),
@@ -290,10 +305,23 @@ def version(request, entity, project, type, name, version):
 @require_GET
 @login_required
 def version_file(request, entity, project, type, name, version, path):
-    _, version = _version(entity, project, type, name, version)
-    entry = get_object_or_404(
-        ManifestEntry.objects.select_related("blob"), version=version, path=path
+    """A file of a version the user may download: through its project or a registry it
+    is linked into (the collection page links here), never as a restricted viewer."""
+    found = ArtifactVersion.objects.visible_to(request.user).filter(
+        sequence__project__entity=entity,
+        sequence__project__name=project,
+        sequence__type=type,
+        sequence__name=name,
+        version_index=_index(version),
     )
+    entry = ManifestEntry.objects.filter(version__in=found, path=path).select_related("blob")
+    entry = entry.first()
+    if entry is None:
+        raise Http404(f"No file {path!r} in {name}:{version}.")
+    try:
+        entry.version.require_download(request.user)
+    except Forbidden as error:
+        return HttpResponse(error.message, status=error.status, content_type="text/plain")
     try:
         reader = open_blob(entry.blob)
     except DamagedBlob as error:
@@ -308,14 +336,17 @@ def version_file(request, entity, project, type, name, version, path):
 def run(request, entity, project, run_id):
     run = get_object_or_404(
         Run.objects.select_related("project", "author"),
-        project=_project(entity, project),
+        project=_project(request, entity, project),
         run_id=run_id,
     )
+    seen = ArtifactVersion.objects.visible_to(request.user)
     context = {
         "run": run,
         "project": run.project,
-        "inputs": run.inputs().select_related("sequence__project"),
-        "outputs": run.outputs().select_related("sequence__project"),
+        "inputs": run.inputs().filter(pk__in=seen.values("pk")).select_related("sequence__project"),
+        "outputs": run.outputs()
+        .filter(pk__in=seen.values("pk"))
+        .select_related("sequence__project"),
         "node_id": run.node_id,
         "tab": _tab(request, ("overview", "lineage")),
     }
