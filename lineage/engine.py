@@ -36,11 +36,14 @@ sql.py, its node keys in keys.py; a preview's impact counts (impact.py) reuse it
   `truncated`.
 """
 
+import functools
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.conf import settings
+from django.urls import reverse
 
 from registry.errors import InvalidName, NotFound
 from registry.models import is_generated
@@ -428,7 +431,7 @@ def node_data(key, row, level, is_base):
             "jobType": row["job_type"],
             "state": row["state"],
             "project": f"{entity}/{project}",
-            "url": f"/{entity}/{project}/runs/{row['run_id']}/",
+            "url": page_url("registry-run", entity, project, row["run_id"]),
         }
     entity, project = row["sequence__project__entity"], row["sequence__project__name"]
     name, version = row["sequence__name"], f"v{row['version_index']}"
@@ -443,8 +446,26 @@ def node_data(key, row, level, is_base):
         "version": version,
         "generated": bool(row["generated"]),  # SQLite answers 0 or 1
         "project": f"{entity}/{project}",
-        "url": f"/{entity}/{project}/artifacts/{row['sequence__type']}/{name}/{version}/",
+        "url": page_url("registry-version", entity, project, row["sequence__type"], name, version),
     }
+
+
+def page_url(name, *args):
+    """reverse(name, args=args), from the URL pattern reversed once: reverse() per node
+    takes 11 µs, 22 ms for a view of 2,000 nodes."""
+    return _url_format(name, len(args)).format(*(quote(str(arg), safe=SAFE) for arg in args))
+
+
+SAFE = "!$&'()*+,;=~:@"  # what reverse() leaves unquoted in a path segment
+
+
+@functools.cache
+def _url_format(name, count):
+    marks = [f"PAGEURLARG{i}X" for i in range(count)]
+    url = reverse(name, args=marks).replace("{", "{{").replace("}", "}}")
+    for i, mark in enumerate(marks):
+        url = url.replace(mark, f"{{{i}}}")
+    return url
 
 
 def cluster_data(ident, keys, graph, attrs):
