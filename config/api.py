@@ -10,12 +10,22 @@ from django.shortcuts import render
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import _csrf_needed
+from ninja.parser import Parser
 
 from lineage.api import router as lineage_router
 from openlineage.api import OPERATION as openlineage_operation
 from registry.api import collections, links, runs, versions
 from registry.auth import api_key
 from registry.errors import DomainError
+from registry.names import load_json
+
+
+class CheckedParser(Parser):
+    """JSON bodies read by registry.names.load_json: a NUL, a lone surrogate or NaN is
+    refused with the field named, before any handler or database sees it."""
+
+    def parse_body(self, request):
+        return load_json(request.body)
 
 
 class LocalSwagger(Swagger):
@@ -36,6 +46,7 @@ api = NinjaAPI(
     docs_url="/docs",
     docs=LocalSwagger(),
     openapi_url="/openapi.json",
+    parser=CheckedParser(),
 )
 
 
@@ -55,7 +66,17 @@ def auth_error(request, exc):
 
 @api.exception_handler(ValidationError)
 def validation_error(request, exc):
-    return _error(request, 422, "The request is not valid.", errors=exc.errors)
+    first = exc.errors[0] if exc.errors else {}
+    where = _place(first.get("loc", ()))
+    message = f"The request is not valid: {where}: {first.get('msg', '')}." if where else ""
+    return _error(request, 422, message or "The request is not valid.", errors=exc.errors)
+
+
+def _place(loc):
+    """('body', 'data', 'files', 'a.csv', 'size') -> 'files.a.csv.size' (the body's
+    parameter name is django-ninja's, not the client's); ('query', 'limit') -> 'limit'."""
+    parts = [str(part) for part in loc]
+    return ".".join(parts[2:] if parts[:1] == ["body"] else parts[1:])
 
 
 @api.exception_handler(Http404)
@@ -65,6 +86,8 @@ def not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def http_error(request, exc):
+    if isinstance(exc.__cause__, DomainError):  # django-ninja wraps the parser's refusal
+        return domain_error(request, exc.__cause__)
     return _error(request, exc.status_code, str(exc))
 
 

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from registry.errors import DomainError
+from registry.names import load_json
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 KINDS = ("RunEvent", "DatasetEvent", "JobEvent")
@@ -129,10 +130,7 @@ class Event:
 
 def parse(raw):
     """The event in `raw` (bytes of JSON), checked against the spec."""
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidEvent(f"The body is not JSON: {error}.") from None
+    body = load_json(raw)  # NUL, lone surrogates and NaN refused, the field named
     if not isinstance(body, dict):
         raise InvalidEvent("An OpenLineage event is one JSON object.")
     try:

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_save
 
 
 def _ensure_core_registries(sender, **kwargs):
@@ -10,9 +10,17 @@ def _ensure_core_registries(sender, **kwargs):
     Registry.ensure_core()
 
 
+def _check_text(sender, instance, **kwargs):
+    from .models import check_text
+
+    check_text(instance)
+
+
 class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = "Lineage Registry"
 
     def ready(self):
         post_migrate.connect(_ensure_core_registries, sender=self)
+        for model in self.get_models():
+            pre_save.connect(_check_text, sender=model, dispatch_uid=f"check_text.{model.__name__}")

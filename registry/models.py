@@ -38,8 +38,23 @@ from .names import (
     normalized_files,
     parse_version,
     validate_alias,
+    validate_json,
     validate_name,
+    validate_text,
 )
+
+
+def check_text(instance):
+    """Every text and JSON field of `instance` as each database stores it alike (no NUL,
+    no lone surrogate) and no longer than its column, the field named; run before each
+    save of this app's models (apps.py), so every way in (API, pages, the W&B and
+    OpenLineage endpoints) gets a 400 instead of PostgreSQL's 500."""
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(field, models.JSONField):
+            validate_json(field.name, value)
+        elif isinstance(field, models.CharField | models.TextField) and isinstance(value, str):
+            validate_text(field.name, value, field.max_length)
 
 
 def is_generated(artifact_type, name):

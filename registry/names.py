@@ -18,10 +18,11 @@
   digits only (`int()` and `str.isdigit` take `²` and `١`), at most MAX_ID_DIGITS of them.
 - Hostile text: `validate_text` and `validate_json` refuse what no database stores alike
   (NUL, which PostgreSQL refuses; lone surrogates, which neither encodes) and text longer
-  than its column, naming the field.
+  than its column, naming the field; `load_json` reads a request's JSON body with both.
 """
 
 import hashlib
+import json
 import re
 
 from .errors import InvalidName, InvalidText, ReservedAlias
@@ -94,7 +95,7 @@ def validate_entity(entity):
 # import the server); tests/client/test_names_agree.py keeps the two from drifting.
 def normalize_path(path):
     """A file's path inside an artifact: relative, `/`-separated, never escaping it."""
-    if not isinstance(path, str) or not path or "\x00" in path or len(path) > 1024:
+    if not isinstance(path, str) or not path or _UNSTORABLE_RE.search(path) or len(path) > 1024:
         raise InvalidName(f"Invalid file path {path!r}.")
     parts = [part for part in path.replace("\\", "/").split("/") if part not in ("", ".")]
     if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path) or ".." in parts or not parts:
@@ -235,8 +236,31 @@ def validate_json(field, value):
             validate_text(place, item)
         elif isinstance(item, dict):
             for key, child in item.items():
-                validate_text(f"A key in {place}", key)
+                validate_text(f"A key of {place or 'the body'}", key)
                 stack.append((f"{place}.{key}" if place else key, child, depth + 1))
         elif isinstance(item, list | tuple):
             stack.extend((f"{place}[{i}]", child, depth + 1) for i, child in enumerate(item))
     return value
+
+
+def load_json(raw):
+    """A JSON body (bytes) as Python, every key and string checked by validate_json and
+    NaN or Infinity refused (PostgreSQL's jsonb takes neither). A refusal names the field
+    (`config.lr`) or says where the JSON is broken."""
+    try:
+        data = json.loads(raw, parse_constant=_no_constant)
+    except UnicodeDecodeError as error:
+        raise InvalidText(
+            f"The body is not JSON: not UTF-8 ({error.reason} at byte {error.start})."
+        ) from None
+    except RecursionError:
+        raise InvalidText(f"The body is nested more than {MAX_JSON_DEPTH} deep.") from None
+    except ValueError as error:  # json.JSONDecodeError, or _no_constant's
+        raise InvalidText(f"The body is not JSON: {error}.") from None
+    if isinstance(data, dict):
+        return validate_json("", data)
+    return validate_json("The body", data)
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
