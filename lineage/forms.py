@@ -6,9 +6,6 @@ from registry.models import ArtifactCollection, Run
 
 from .view import View
 
-# The page explains how to choose several values in the element with this id.
-MULTI = {"aria-describedby": "custom-multi-hint", "size": 4}
-
 
 def filter_choices():
     """The artifact types and run job types present in the data, for the filters."""
@@ -29,7 +26,7 @@ def _field(f, choices):
         label=meta["label"],
         required=False,
         choices=[(choice, choice) for choice in choices],
-        widget=forms.SelectMultiple(MULTI),
+        widget=forms.CheckboxSelectMultiple,  # several values without Ctrl-click
     )
 
 

@@ -24,6 +24,10 @@ const COLORS = {
 const FONT = 15;
 const STACK = 6;  // how far each card of a cluster's stack peeks out, in px
 const READABLE_ZOOM = 0.75;  // below this (15px text under 11px), a small graph is too small to read
+const ZOOM_STEP = 1.25;  // the + and − buttons
+// The wheel: a mouse's notch (deltaY 100) zooms by about a quarter, a touchpad's small
+// steps smoothly. Cytoscape's own wheel zoom moved 3% a notch, too slow to be of use.
+const WHEEL_NOTCH = 300;
 
 const params = new URLSearchParams(location.search);
 const state = {
@@ -147,6 +151,7 @@ async function load(select = null) {
   state.request = request;
   window.lineageGraphReady = false;
   eye.hidden = true;
+  renderApplied();
   setStatus("Loading…");
   const started = performance.now();
   let response;
@@ -188,8 +193,7 @@ function draw(answer, select) {
     const chosen = select && cy.getElementById(select);
     if (chosen?.nonempty()) selectNode(chosen);
     else resetPanel();
-    const count = answer.elements.nodes.length;
-    setStatus(`${count} node${count === 1 ? "" : "s"}${answer.truncated ? " (truncated: narrow the view)" : ""}`);
+    countStatus();
     requestAnimationFrame(() => {
       window.lineageTimings.draw = performance.now() - drawStarted;
       window.lineageGraphReady = true;
@@ -285,6 +289,30 @@ function setStatus(text) {
   $("lineage-status").textContent = text;
 }
 
+// "12 nodes", "12 nodes, 2 hidden": how many the view has, and how many of them are hidden.
+function countStatus() {
+  const count = state.answer.elements.nodes.length;
+  const hidden = cy.nodes(".hidden").length;
+  setStatus(`${count} node${count === 1 ? "" : "s"}${hidden ? `, ${hidden} hidden` : ""}` +
+    `${state.answer.truncated ? " (truncated: narrow the view)" : ""}`);
+}
+
+// What the view applies beyond the defaults, from the form (so a shared link says what
+// it filters): "Filter by run job type: eval, train · Upstream hops: 2".
+function renderApplied() {
+  const data = new FormData(form);
+  const parts = [];
+  for (const { name, kind, default: fallback, onForm, label } of VIEW) {
+    if (!onForm) continue;
+    if (kind === "list" && data.getAll(name).length) parts.push(`${label}: ${data.getAll(name).join(", ")}`);
+    else if (kind === "bool" && (data.has(name) ? "1" : "0") !== fallback) parts.push(label);
+    else if (kind === "int" && (data.get(name) ?? "") !== fallback) parts.push(`${label}: ${data.get(name)}`);
+  }
+  const applied = $("lineage-applied");
+  applied.textContent = parts.length ? `Applied: ${parts.join(" · ")}` : "";
+  applied.hidden = !parts.length;
+}
+
 function resetPanel() {
   panel.replaceChildren(panelHint.cloneNode(true));
 }
@@ -341,16 +369,19 @@ function renderLists() {
       ...(inView ? [] : [note("not in this view")]),
     ));
   }
+  if (state.hidden.size > 1) hiddenList.append(item(button("Show all", showAll)));
   if (!state.hidden.size) {
     const empty = item("No hidden nodes.");
     empty.className = "muted empty";
     hiddenList.append(empty);
   }
+  if (state.answer) countStatus();
 }
 
 // ---- panel: previews (server-rendered partials via htmx) and clusters ----
 
 function selectNode(node) {
+  setCustomOpen(false);  // the details go where the Custom form was
   cy.$(":selected").unselect();
   node.select();
   if (node.data("kind") === "cluster") showCluster(node);
@@ -432,6 +463,35 @@ function showNode(id) {
   renderLists();
 }
 
+function showAll() {
+  state.hidden.clear();
+  cy.nodes(".hidden").removeClass("hidden");
+  saveUrl(false);
+  renderLists();
+}
+
+// ---- zoom: the buttons about the canvas's centre, the wheel about the pointer ----
+
+function zoomBy(factor, at = { x: cy.width() / 2, y: cy.height() / 2 }) {
+  const level = Math.max(cy.minZoom(), Math.min(cy.maxZoom(), cy.zoom() * factor));
+  cy.zoom({ level, renderedPosition: at });
+}
+
+function wheelZoom(event) {
+  event.preventDefault();
+  event.stopPropagation();  // before Cytoscape's own (slow) wheel handler on the canvas
+  const lines = event.deltaMode === 1 ? 33 : 1;  // Firefox counts lines, not pixels
+  const pinch = event.ctrlKey ? 3 : 1;  // a touchpad pinch sends small steps with Ctrl
+  const box = $("lineage-canvas").getBoundingClientRect();
+  zoomBy(2 ** (-event.deltaY * lines * pinch / WHEEL_NOTCH),
+    { x: event.clientX - box.left, y: event.clientY - box.top });
+}
+
+function setCustomOpen(open) {
+  form.hidden = !open;
+  $("lineage-custom-toggle").setAttribute("aria-expanded", String(open));
+}
+
 // ---- export ----
 
 function download(name, blob) {
@@ -464,12 +524,16 @@ panel.addEventListener("click", (event) => {
   else extract(target.dataset.extract);
 });
 $("lineage-fit").addEventListener("click", () => fitView(24));
+$("lineage-zoom-in").addEventListener("click", () => zoomBy(ZOOM_STEP));
+$("lineage-zoom-out").addEventListener("click", () => zoomBy(1 / ZOOM_STEP));
+$("lineage-canvas").parentElement.addEventListener("wheel", wheelZoom, { capture: true, passive: false });
 $("lineage-export-png").addEventListener("click", () =>
   download("lineage.png", cy.png({ full: true, bg: "#ffffff", output: "blob", scale: 2 })));
 $("lineage-export-json").addEventListener("click", exportJson);
-$("lineage-custom-toggle").addEventListener("click", (event) => {
-  form.hidden = !form.hidden;
-  event.currentTarget.setAttribute("aria-expanded", String(!form.hidden));
+$("lineage-custom-toggle").addEventListener("click", () => setCustomOpen(form.hidden));
+$("lineage-custom-close").addEventListener("click", () => setCustomOpen(false));
+form.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") setCustomOpen(false);
 });
 form.addEventListener("submit", (event) => {
   event.preventDefault();

@@ -170,9 +170,9 @@ def test_it_applies_a_custom_view_and_reproduces_it_from_the_url(page):
     open_model_lineage(page)
     page.get_by_role("button", name="Custom").click()
     form = page.locator("#lineage-custom")
+    for group in ("Filter by artifact type", "Filter by run job type"):  # checkboxes
+        expect(form.get_by_role("group", name=group, exact=True)).to_be_visible()
     for label in (
-        "Filter by artifact type",
-        "Filter by run job type",
         "Include extended lineage",
         "Include generated artifacts",
         "Expand clusters",
@@ -180,7 +180,9 @@ def test_it_applies_a_custom_view_and_reproduces_it_from_the_url(page):
         "Upstream hops",
     ):
         expect(form.get_by_label(label, exact=True)).to_be_visible()
-    form.get_by_label("Filter by run job type").select_option(["train", "eval", "preprocess"])
+    jobs = form.get_by_role("group", name="Filter by run job type")
+    for job_type in ("train", "eval", "preprocess"):
+        jobs.get_by_label(job_type, exact=True).check()
     form.get_by_label("Include extended lineage").check()
     form.get_by_label("Include generated artifacts").check()
     form.get_by_label("Expand clusters").check()
