@@ -1,6 +1,6 @@
 """Lineage engine benchmark: ~1,000,000 edges, SQLite and PostgreSQL, beside two peers.
 
-    .venv/bin/python bench/lineage_bench.py [--edges 1000000] [--repeat 15]
+    .venv/bin/python bench/lineage_bench.py [--edges 1000000] [--repeat 15] [--engine-only]
 
 1. Generates a synthetic registry with a realistic shape (chains of preprocessing, hub
    datasets used by thousands of training runs, sweeps logging versions of one model,
@@ -15,10 +15,14 @@
    executions filled in. One hop is one edge everywhere; each case walks `hops` upstream
    and `hops` downstream (two MLMD queries, UPSTREAM then DOWNSTREAM).
 4. Prints one table: p50 and p95 per case, the answer's size, and ratios to each peer.
+
+`--engine-only` skips the peers and prints the engine's times with the share of them
+Python's cyclic garbage collector took (it runs, as in the server, during every view).
 """
 
 import argparse
 import csv
+import gc
 import json
 import os
 import random
@@ -157,53 +161,102 @@ def engine_worker(folder, database_url, repeat):
             node = f"{kind}:{index + 1}"
             view = View(upstream=hops, downstream=hops)
             size = len(json.dumps(lineage_view(node, view)))
-            times = []
+            times, paused = [], []
             for _ in range(repeat + 2):
-                started = time.perf_counter()
-                json.dumps(lineage_view(node, view))
-                times.append(time.perf_counter() - started)
-            results[f"{label}|{hops}"] = {"times": times[2:], "bytes": size}
+                with gc_pauses() as pauses:
+                    started = time.perf_counter()
+                    json.dumps(lineage_view(node, view))
+                    times.append(time.perf_counter() - started)
+                paused.append(sum(pauses))
+            results[f"{label}|{hops}"] = {"times": times[2:], "gc": paused[2:], "bytes": size}
     print(json.dumps(results))
 
 
+class gc_pauses:
+    """The seconds each cyclic garbage collection took inside the block."""
+
+    def __enter__(self):
+        self.pauses, self.started = [], None
+        gc.callbacks.append(self._note)
+        return self.pauses
+
+    def __exit__(self, *exc):
+        gc.callbacks.remove(self._note)
+
+    def _note(self, phase, info):
+        if phase == "start":
+            self.started = time.perf_counter()
+        elif self.started is not None:
+            self.pauses.append(time.perf_counter() - self.started)
+
+
 def load(folder, connection):
-    """Bulk-load the CSV graph with the app's schema; ids are CSV row numbers + 1."""
+    """Bulk-load the CSV graph with the app's schema; ids are CSV row numbers + 1. A
+    column not given here takes its field's default, so new columns need no change."""
     from django.db import transaction
+
+    from registry.models import (
+        ArtifactCollection,
+        ArtifactVersion,
+        LineageEdge,
+        Membership,
+        Project,
+        Run,
+    )
 
     now = "2026-01-01 00:00:00+00"
     sequences = read(folder, "sequences.csv")
     versions = read(folder, "versions.csv")
     runs = read(folder, "runs.csv")
     edges = read(folder, "edges.csv")
-    tables = {
-        "registry_project (id, entity, name, created_at, openlineage_namespace)": [
-            (1, "bench", "synthetic", now, "")
-        ],
-        "registry_artifactcollection (id, kind, name, type, description, created_at, "
-        "next_index, project_id, openlineage_name)": [
-            (i + 1, "sequence", name, type, "", now, 0, 1, "")
-            for i, (name, type) in enumerate(sequences)
-        ],
-        "registry_artifactversion (id, digest, description, metadata, size, file_count, "
-        "generated, created_at, sequence_id)": [
-            (i + 1, f"{i:032x}", "", "{}", 0, 1, bool(int(g)), now, int(s) + 1)
-            for i, (s, _, g) in enumerate(versions)
-        ],
-        'registry_membership (id, "index", created_at, collection_id, version_id)': [
-            (i + 1, int(index), now, int(s) + 1, i + 1) for i, (s, index, _) in enumerate(versions)
-        ],
-        "registry_run (id, run_id, name, state, job_type, started_at, config, summary, tags, "
-        "notes, host, project_id)": [
-            (i + 1, f"r{i:07d}", f"run-{i}", "finished", job, now, "{}", "{}", "[]", "", "", 1)
-            for i, (job,) in enumerate(runs)
-        ],
-        "registry_lineageedge (id, direction, use_as, created_at, version_id, run_id)": [
-            (i + 1, "logs" if d == "1" else "uses", "", now, int(v) + 1, int(r) + 1)
-            for i, (r, v, d) in enumerate(edges)
-        ],
-    }
+    tables = [
+        (Project, "id entity name created_at", [(1, "bench", "synthetic", now)]),
+        (
+            ArtifactCollection,
+            "id kind name type created_at next_index project_id",
+            [
+                (i + 1, "sequence", name, type, now, 0, 1)
+                for i, (name, type) in enumerate(sequences)
+            ],
+        ),
+        (
+            ArtifactVersion,
+            "id digest size file_count generated created_at sequence_id",
+            [
+                (i + 1, f"{i:032x}", 0, 1, bool(int(g)), now, int(s) + 1)
+                for i, (s, _, g) in enumerate(versions)
+            ],
+        ),
+        (
+            Membership,
+            "id index created_at collection_id version_id",
+            [
+                (i + 1, int(index), now, int(s) + 1, i + 1)
+                for i, (s, index, _) in enumerate(versions)
+            ],
+        ),
+        (
+            Run,
+            "id run_id name state job_type started_at project_id",
+            [
+                (i + 1, f"r{i:07d}", f"run-{i}", "finished", job, now, 1)
+                for i, (job,) in enumerate(runs)
+            ],
+        ),
+        (
+            LineageEdge,
+            "id direction created_at version_id run_id",
+            [
+                (i + 1, "logs" if d == "1" else "uses", now, int(v) + 1, int(r) + 1)
+                for i, (r, v, d) in enumerate(edges)
+            ],
+        ),
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
-        for table, rows in tables.items():
+        for model, given, rows in tables:
+            columns, defaults = _with_defaults(model, given.split(), connection)
+            rows = [(*row, *defaults) for row in rows]
+            table = f"{model._meta.db_table} ({', '.join(map(connection.ops.quote_name, columns))})"
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
                     for row in rows:
@@ -213,6 +266,17 @@ def load(folder, connection):
                 cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def _with_defaults(model, given, connection):
+    """The given columns then every other column, with the values their defaults give."""
+    columns, defaults = list(given), []
+    for field in model._meta.concrete_fields:
+        if field.column not in given:
+            columns.append(field.column)
+            value = field.get_db_prep_save(field.get_default(), connection)
+            defaults.append(json.dumps(value) if isinstance(value, dict | list) else value)
+    return columns, defaults
 
 
 # ---- 3. the peers, in their own virtualenv -----------------------------------------------
@@ -286,10 +350,27 @@ def report(edges, results, repeat):
     )
 
 
+def engine_report(edges, results, repeat):
+    rows = []
+    for case in results["sqlite"]:
+        label, hops = case.split("|")
+        row = [label, hops]
+        for system in ("sqlite", "postgres"):
+            result = results[system][case]
+            p50, gc_p50 = statistics.median(result["times"]), statistics.median(result["gc"])
+            row += [f"{ms(p50):.1f}", f"{gc_p50 / p50:.0%}"]
+        rows.append(row + [results["sqlite"][case]["bytes"]])
+    print(f"\nLineage engine, {edges:,} edges, {repeat} timed runs per case (p50 in ms)")
+    print(f"machine: {os.cpu_count()} cores, {sys.platform}, Python {sys.version.split()[0]}\n")
+    columns = ["base", "hops", "SQLite", "SQLite GC", "PostgreSQL", "PostgreSQL GC", "bytes"]
+    table(columns, rows)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--edges", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--engine-only", action="store_true", help="skip the peers")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -310,6 +391,8 @@ def main():
         command = [sys.executable, __file__, "--worker", "engine", "--edges", str(args.edges)]
         command += ["--repeat", str(args.repeat), "--database-url", url]
         results[system] = run_json(command)
+    if args.engine_only:
+        return engine_report(edges, results, args.repeat)
     print("peers (networkx, ML Metadata)…", file=sys.stderr)
     peers = [peer_python(), str(BENCH / "lineage_peers.py"), str(folder), str(args.repeat)]
     results.update(run_json(peers))
