@@ -5,7 +5,7 @@ a page's change writes (the same as the API path's)."""
 import pytest
 from django.contrib.auth import get_user_model
 
-from registry.models import AuditEvent, Collection, Registry, RegistryMember
+from registry.models import ArtifactSequence, AuditEvent, Collection, Registry, RegistryMember
 
 from ..conftest import in_team
 
@@ -348,3 +348,9 @@ def test_a_viewer_is_offered_no_registry_and_a_forged_link_writes_nothing(client
     )
     assert refused.status_code == 403 and "You need the member role" in refused.content.decode()
     assert events() == before
+
+
+def test_the_lineage_preview_of_a_version_offers_link_to_registry(client, people):
+    version = ArtifactSequence.objects.get(name="other-model").version_by_alias("v0")
+    preview = as_(client, people["noah"]).get(f"/lineage/preview/{version.node_id}/")
+    assert f'<a href="{SWEEP_V0}/link/">Link to registry</a>' in preview.content.decode()
