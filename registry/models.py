@@ -16,7 +16,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -236,6 +237,14 @@ def require_entity_write(user, entity):
         raise NotFound(f"No entity named {entity!r} that you may write into.")
 
 
+def count_of(rows, field):
+    """The number of `rows` whose `field` is the outer row, as a correlated subquery:
+    one index range per row listed, where `annotate(Count(...))` over two relations
+    joins them against each other (a project's runs times its sequences)."""
+    counted = rows.filter(**{field: OuterRef("pk")}).order_by().values(field)
+    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
+
+
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user):
         """What `user` sees: their entities' projects and the open ones (all: superusers)."""
@@ -252,6 +261,13 @@ class ProjectQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(_entities_q(user))
+
+    def with_counts(self):
+        """Each project's `run_count` and `sequence_count`."""
+        return self.annotate(
+            run_count=count_of(Run.objects.all(), "project"),
+            sequence_count=count_of(ArtifactSequence.objects.all(), "project"),
+        )
 
     def find(self, entity, name):
         project = self.filter(entity=entity, name=name).first()
@@ -564,6 +580,13 @@ class RegistryQuerySet(models.QuerySet):
         return self.filter(
             Q(visibility=Registry.Visibility.ORGANIZATION) | Q(members__user=user)
         ).distinct()
+
+    def with_counts(self):
+        """Each registry's `collection_count` and `version_count` (versions linked)."""
+        return self.annotate(
+            collection_count=count_of(Collection.objects.all(), "registry"),
+            version_count=count_of(Membership.objects.all(), "collection__registry"),
+        )
 
     def with_role(self, user, role):
         """The registries where `user` has at least `role` (every signed-in user is a

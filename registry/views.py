@@ -72,14 +72,8 @@ def _index(version):
 @require_GET
 @login_required
 def home(request):
-    registries = Registry.objects.visible_to(request.user).annotate(
-        collection_count=Count("collections", distinct=True),
-        version_count=Count("collections__memberships", distinct=True),
-    )
-    projects = Project.objects.visible_to(request.user).annotate(
-        run_count=Count("runs", distinct=True),
-        sequence_count=Count("sequences", distinct=True),
-    )
+    registries = Registry.objects.visible_to(request.user).with_counts()
+    projects = Project.objects.visible_to(request.user).with_counts()
     context = {
         "registries": registries,
         "projects": projects,
