@@ -26,6 +26,7 @@ from registry.models import (
     Project,
     Run,
     created_or_existing,
+    require_entity_write,
 )
 
 from .events import InvalidEvent
@@ -49,7 +50,11 @@ def receive(event, user):
     """Record `event` (an events.Event) sent by `user`, in one transaction. Returns the
     node ids it touched, or None for an event received before (it changes nothing).
     Concurrent events that create the same projects and datasets in other orders can
-    deadlock on PostgreSQL; the database then cancels one, which is tried again."""
+    deadlock on PostgreSQL; the database then cancels one, which is tried again.
+
+    Every namespace is a project of one entity (OPENLINEAGE_ENTITY): the key's user must
+    be allowed to write into it (404 otherwise, before anything is read or written)."""
+    require_entity_write(user, entity())
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return _receive(event, user)

@@ -67,11 +67,12 @@ def file_stream(request, entity, project, run_id):
         return _errors(INVALID_KEY, 401)
     try:
         data = json.loads(request.body)
-        run = Run.objects.find(entity, project, run_id)
+        run = Run.objects.visible_to(user).find(entity, project, run_id)
+        run.project.require_write(user, visible=True)
     except ValueError:
         return JsonResponse({"error": "The request body is not JSON."}, status=400)
-    except NotFound as e:
-        return JsonResponse({"error": e.message}, status=404)
+    except DomainError as e:
+        return JsonResponse({"error": e.message}, status=e.status)
     stream.apply(run, data)
     return JsonResponse({"exitcode": None, "limits": {}})
 

@@ -2,6 +2,7 @@
 restricted viewer cannot use a registry's versions, a viewer cannot link."""
 
 from registry.models import AuditEvent, Collection, Membership, Registry, RegistryMember, Run
+from tests.conftest import in_team
 
 from .conftest import key_for
 
@@ -43,7 +44,7 @@ def test_it_uses_a_registry_version_as_an_input(server):
 
 
 def test_it_refuses_a_restricted_viewer_the_use_of_a_registry_version(server, django_user_model):
-    rita = django_user_model.objects.create_user("rita")
+    rita = in_team(django_user_model.objects.create_user("rita"))
     model = Registry.objects.get(name="model")
     model.members.create(user=rita, role=RegistryMember.Role.RESTRICTED_VIEWER)
     done = server.run(USE_STAGING, key=key_for(rita), check=False)
@@ -53,7 +54,7 @@ def test_it_refuses_a_restricted_viewer_the_use_of_a_registry_version(server, dj
 
 
 def test_it_refuses_a_viewer_a_link(server, django_user_model):
-    victor = django_user_model.objects.create_user("victor")  # organisation-wide: a viewer
+    victor = in_team(django_user_model.objects.create_user("victor"))  # organisation-wide: a viewer
     registry_events = AuditEvent.objects.filter(collection__registry__isnull=False)
     links, events = Membership.objects.count(), registry_events.count()
     done = server.run(LINK, key=key_for(victor), check=False)

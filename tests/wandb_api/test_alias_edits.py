@@ -3,6 +3,7 @@ DeleteAliases, then UpdateArtifact) change aliases through the same model method
 the JSON API, with the same audit events and the protected-alias rule."""
 
 from registry.models import AuditEvent, Collection, Registry, RegistryMember
+from tests.conftest import in_team
 
 from .conftest import key_for
 
@@ -78,7 +79,7 @@ def test_it_edits_aliases_with_audit_events_as_the_json_api_does(server):
 
 def test_it_keeps_a_protected_alias_to_the_admins(server, django_user_model):
     model = protect_production()
-    mia = django_user_model.objects.create_user("mia")
+    mia = in_team(django_user_model.objects.create_user("mia"))
     model.members.create(user=mia, role=RegistryMember.Role.MEMBER)
     classifier = Collection.objects.get(name="zoo-classifier")
     holder, events = classifier.version_by_alias("production"), events_of(classifier).count()

@@ -31,7 +31,7 @@ def artifact_by_id(user, value, staged_ok=True):
     """The version (or, while it is being uploaded, the staged artifact) an id names."""
     kind, pk = ids.decode(value, "Artifact", "StagedArtifact")
     if kind == "Artifact":
-        return ArtifactVersion.objects.find(pk)
+        return ArtifactVersion.objects.visible_to(user).find(pk)
     staged = StagedArtifact.objects.filter(pk=pk, user=user).select_related("version").first()
     if staged is None:
         raise NotFound(f"No artifact with id {value!r}.")
@@ -71,7 +71,7 @@ def resolve_create_artifact(_, info, input):
     user = info.context["user"]
     name = validate_name(input["artifactCollectionName"], "artifact name")
     type = validate_name(input["artifactTypeName"], "artifact type")
-    project = Project.get_or_create_path(input["entityName"], input["projectName"])
+    project = Project.for_writing(user, input["entityName"], input["projectName"])
     run = None
     if input.get("runName"):
         run = Run.objects.find(project.entity, project.name, input["runName"])
@@ -163,7 +163,11 @@ def resolve_use_artifact(_, info, input):
     version = artifact_by_id(user, input["artifactID"], staged_ok=False)
     if (input.get("artifactProjectName") or "").startswith(REGISTRY_PREFIX):
         Registry.objects.named(input["artifactProjectName"], user, RegistryMember.Role.VIEWER)
-    run = Run.objects.find(input["entityName"], input["projectName"], input["runName"])
+    version.require_download(user)  # however it was found
+    run = Run.objects.visible_to(user).find(
+        input["entityName"], input["projectName"], input["runName"]
+    )
+    run.project.require_write(user, visible=True)
     run.use_version(version, use_as=input.get("usedAs") or "")
     return {"artifact": version}
 
@@ -283,7 +287,10 @@ def resolve_artifact_aliases(obj, info):
 
 @artifact_type.field("createdBy")
 def resolve_artifact_created_by(obj, info):
-    return None if is_staged(obj) else obj.logged_by()
+    if is_staged(obj):
+        return None
+    runs = obj.producers().visible_to(info.context["user"])  # not a run the user cannot see
+    return runs.order_by("edges__created_at", "pk").first()
 
 
 @initiator.type_resolver
@@ -293,7 +300,9 @@ def resolve_initiator_type(obj, *_):
 
 @artifact_type.field("usedBy")
 def resolve_artifact_used_by(obj, info, first=None, after=None):
-    runs = Run.objects.none() if is_staged(obj) else obj.used_by().select_related("project")
+    user = info.context["user"]
+    runs = Run.objects.none() if is_staged(obj) else obj.used_by().visible_to(user)
+    runs = runs.select_related("project")
     return connection(runs.order_by("edges__created_at", "pk"), first, after)
 
 
@@ -314,6 +323,7 @@ def resolve_artifact_manifest(obj, info):
 def resolve_artifact_files(obj, info, names=None, first=None, after=None):
     if is_staged(obj):
         return connection([])
+    obj.require_download(info.context["user"])  # the files' URLs are the download
     return file_connection(info.context["request"], obj, names, first, after)
 
 

@@ -184,6 +184,7 @@ def resolve_membership_files(obj, info, names=None, first=None, after=None):
     """Downloads through a registry need the viewer role there."""
     if obj.collection.registry_id:
         obj.collection.registry.require_role(info.context["user"], RegistryMember.Role.VIEWER)
+    obj.version.require_download(info.context["user"])
     return file_connection(info.context["request"], obj.version, names, first, after)
 
 
@@ -221,8 +222,8 @@ def resolve_link_artifact(_, info, input):
             aliases.append(validate_alias(item["alias"]))
         except ReservedAlias:
             continue
-    registry.require_change(user, aliases)
-    membership = Collection.link(registry, input["artifactPortfolioName"], version, user, aliases)
+    name = input["artifactPortfolioName"]
+    membership = Collection.link_by(user, registry, name, version, aliases)
     return {"versionIndex": membership.index, "artifactMembership": membership}
 
 
@@ -239,6 +240,7 @@ def _alias_edit(user, version, item):
     else:
         path = [item["entityName"], where, item["artifactCollectionName"]]
         collection = ArtifactCollection.objects.at_path(path, user)
+        version.require_write(user)
     collection.membership_of(version)  # NotFound unless the version is there
     return collection, alias
 

@@ -97,7 +97,8 @@ def project_named(user, entity_name, name):
         return RegistryProject(
             Registry.objects.named(name, user, RegistryMember.Role.RESTRICTED_VIEWER)
         )
-    return Project.objects.filter(entity=entity_name or user.get_username(), name=name).first()
+    projects = Project.objects.visible_to(user)
+    return projects.filter(entity=entity_name or user.get_username(), name=name).first()
 
 
 def connection(items, first=None, after=None, limit=10000):

@@ -25,13 +25,14 @@ def resolve_upsert_bucket(_, info, input):
     user = info.context["user"]
     fields = run_fields(input)
     if input.get("id"):
-        run = Run.objects.filter(pk=ids.decode(input["id"], "Run")[1]).first()
+        run = Run.objects.visible_to(user).filter(pk=ids.decode(input["id"], "Run")[1]).first()
         if run is None:
             raise NotFound(f"No run with id {input['id']!r}.")
+        run.project.require_write(user, visible=True)
         run.update(**fields)
         return {"bucket": run, "inserted": False}
     entity = input.get("entityName") or user.get_username()
-    target = Project.get_or_create_path(entity, input.get("modelName") or DEFAULT_PROJECT)
+    target = Project.for_writing(user, entity, input.get("modelName") or DEFAULT_PROJECT)
     run, created = Run.start(target, user, run_id=input.get("name"), **fields)
     if not created and fields:
         run.update(**fields)
@@ -82,7 +83,7 @@ def summary_values(summary):
 
 @mutation.field("createRunFiles")
 def resolve_create_run_files(_, info, input):
-    run = Run.objects.find(input["entityName"], input["projectName"], input["runName"])
+    run = run_to_write(info.context["user"], input)
     request = info.context["request"]
     return {
         "runID": ids.encode("Run", run.pk),
@@ -96,6 +97,15 @@ def resolve_create_run_files(_, info, input):
             for name in input["files"]
         ],
     }
+
+
+def run_to_write(user, input):
+    """The run `input` names, if the user sees it and may write into its project."""
+    run = Run.objects.visible_to(user).find(
+        input["entityName"], input["projectName"], input["runName"]
+    )
+    run.project.require_write(user, visible=True)
+    return run
 
 
 @project.field("run")

@@ -77,9 +77,9 @@ def resolve_project_created_at(obj, info):
 @project.field("readOnly")
 def resolve_project_read_only(obj, info):
     """Whether the user may write here: a registry takes the member role; a project
-    takes any signed-in user."""
+    takes its entity's members."""
     if not is_registry(obj):
-        return False
+        return not obj.is_writable_by(info.context["user"])
     role = obj.registry.role_of(info.context["user"])
     return role is None or role < RegistryMember.Role.MEMBER
 
