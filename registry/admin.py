@@ -25,6 +25,7 @@ from .models import (
     Membership,
     Project,
     Registry,
+    RegistryEvent,
     RegistryMember,
     Run,
     Team,
@@ -302,6 +303,28 @@ class RegistryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return not (obj and obj.is_core) and super().has_delete_permission(request, obj)
 
+    def save_model(self, request, obj, form, change):
+        """Audited as the settings page is: a registry event of what changed."""
+        if not change:
+            obj.save()
+            RegistryEvent.record(obj, RegistryEvent.Action.CREATED, request.user)
+            return
+        fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        Registry.objects.get(pk=obj.pk).save_settings(request.user, **fields)
+
+    def save_formset(self, request, form, formset, change):
+        """Members added, changed or removed here are audited like the settings page's."""
+        members = formset.save(commit=False)
+        Action = RegistryEvent.Action
+        for member in formset.deleted_objects:
+            member.delete()
+            RegistryEvent.record(form.instance, Action.MEMBER_REMOVED, request.user, member)
+        for member in members:
+            added = member.pk is None
+            member.save()
+            action = Action.MEMBER_ADDED if added else Action.ROLE_CHANGED
+            RegistryEvent.record(form.instance, action, request.user, member)
+
     def delete_queryset(self, request, queryset):
         core = queryset.filter(name__in=CORE_REGISTRIES)
         if core.exists():
@@ -310,10 +333,19 @@ class RegistryAdmin(admin.ModelAdmin):
 
 
 @admin.register(RegistryMember)
-class RegistryMemberAdmin(admin.ModelAdmin):
+class RegistryMemberAdmin(ReadOnlyAdmin):
+    """Members are changed on their registry (audited there), not here."""
+
     list_display = ["user", "registry", "role"]
     list_filter = ["role", "registry"]
     search_fields = ["user__username", "registry__name"]
+
+
+@admin.register(RegistryEvent)
+class RegistryEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "registry", "action", "member", "role", "actor"]
+    list_filter = ["action", "registry"]
+    list_select_related = ["registry", "actor"]
 
 
 class CollectionForm(DomainForm):

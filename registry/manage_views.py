@@ -95,6 +95,7 @@ def _settings_page(request, registry, status=200, **forms):
         "member_form": forms.get("member_form") or MemberForm(initial={"role": Role.VIEWER}),
         "members": registry.members.select_related("user").order_by("-role", "user__username"),
         "roles": RoleForm.base_fields["role"].choices,
+        "events": registry.events.select_related("actor")[:20],
     }
     return render(request, "registry/registry_settings.html", context, status=status)
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -678,8 +679,10 @@ class Registry(models.Model):
             registry = cls.objects.create(
                 name=name, accepted_types=list(accepted_types), visibility=visibility, **kw
             )
+            RegistryEvent.record(registry, RegistryEvent.Action.CREATED, admin)
             if admin is not None:
-                registry.members.create(user=admin, role=RegistryMember.Role.ADMIN)
+                member = registry.members.create(user=admin, role=RegistryMember.Role.ADMIN)
+                RegistryEvent.record(registry, RegistryEvent.Action.MEMBER_ADDED, admin, member)
         return registry
 
     def check_settings(self, accepted_types, protected_aliases, visibility):
@@ -727,11 +730,31 @@ class Registry(models.Model):
         accepted_types = list(dict.fromkeys(accepted_types))
         protected_aliases = list(dict.fromkeys(protected_aliases))
         self.check_settings(accepted_types, protected_aliases, visibility)
-        self.description = description
-        self.accepted_types = accepted_types
-        self.protected_aliases = protected_aliases
-        self.visibility = visibility
-        self.save()
+        wanted = {
+            "description": description,
+            "accepted_types": accepted_types,
+            "protected_aliases": protected_aliases,
+            "visibility": visibility,
+        }
+        self.save_settings(actor=user, **wanted)
+
+    def save_settings(self, actor, **fields):
+        """Write checked settings, with an audit event of what changed (nothing when
+        nothing did)."""
+        changes = {
+            name: [getattr(self, name), value]
+            for name, value in fields.items()
+            if getattr(self, name) != value
+        }
+        if not changes:
+            return
+        with transaction.atomic():
+            for name, value in fields.items():
+                setattr(self, name, value)
+            self.save()
+            RegistryEvent.record(
+                self, RegistryEvent.Action.SETTINGS_CHANGED, actor, changes=changes
+            )
 
     def add_member(self, actor, username, role):
         """An admin gives the user of `username` a role here."""
@@ -740,7 +763,10 @@ class Registry(models.Model):
         user = _user_named(username)
         if self.members.filter(user=user).exists():
             raise AlreadyExists(f"{username} is already a member of {self.name!r}.", "username")
-        return self.members.create(user=user, role=role)
+        with transaction.atomic():
+            member = self.members.create(user=user, role=role)
+            RegistryEvent.record(self, RegistryEvent.Action.MEMBER_ADDED, actor, member)
+        return member
 
     def change_member(self, actor, username, role):
         """An admin changes a member's role; the last admin stays one."""
@@ -750,8 +776,10 @@ class Registry(models.Model):
             member = self._member(username)
             if role != RegistryMember.Role.ADMIN:
                 self._keep_an_admin(member)
-            member.role = role
-            member.save()
+            if member.role != role:
+                member.role = role
+                member.save()
+                RegistryEvent.record(self, RegistryEvent.Action.ROLE_CHANGED, actor, member)
         return member
 
     def remove_member(self, actor, username):
@@ -760,6 +788,7 @@ class Registry(models.Model):
             member = self._member(username)
             self._keep_an_admin(member)
             member.delete()
+            RegistryEvent.record(self, RegistryEvent.Action.MEMBER_REMOVED, actor, member)
 
     def _member(self, username):
         member = self.members.select_for_update().filter(user__username=username).first()
@@ -1830,6 +1859,60 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.alias} v{self.version_index}".replace("  ", " ")
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise Forbidden("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Forbidden("Audit events are append-only.")
+
+
+class RegistryEvent(models.Model):
+    """Append-only record of a change to a registry itself: its settings and members."""
+
+    class Action(models.TextChoices):
+        CREATED = "registry_created", "registry created"
+        SETTINGS_CHANGED = "settings_changed", "settings changed"
+        MEMBER_ADDED = "member_added", "member added"
+        ROLE_CHANGED = "role_changed", "role changed"
+        MEMBER_REMOVED = "member_removed", "member removed"
+
+    registry = models.ForeignKey(Registry, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    member = models.CharField(max_length=150, blank=True, help_text="The member's username.")
+    role = models.CharField(max_length=32, blank=True, help_text="The member's role after it.")
+    changes = models.JSONField(
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text="Settings: {field: [before, after]}.",
+    )
+    created_at = models.DateTimeField(default=now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.member}".strip()
+
+    @classmethod
+    def record(cls, registry, action, actor, member=None, changes=None):
+        """`member` a RegistryMember (its username and role are kept as they are now)."""
+        return cls.objects.create(
+            registry=registry,
+            action=action,
+            actor=_person(actor),
+            member=member.user.get_username() if member else "",
+            role=member.get_role_display() if member and member.pk else "",
+            changes=changes or {},
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

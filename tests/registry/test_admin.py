@@ -297,15 +297,32 @@ def test_a_restricted_registry_stays_restricted_in_the_console(world, admin_clie
 
 
 def test_it_refuses_a_member_twice_or_with_a_role_that_does_not_exist(world, admin_client):
+    """Members are changed on their registry's page (audited there); the standalone
+    member pages only list them."""
     from django.contrib.auth import get_user_model
 
     registry = Registry.objects.get(name="model")
-    alice = registry.members.get().user  # already a member
-    url = "/admin/registry/registrymember/add/"
-    twice = admin_client.post(url, {"registry": registry.pk, "user": alice.pk, "role": 20})
-    assert "already exists" in twice.content.decode()
+    alice = registry.members.get()  # already a member
+    assert admin_client.post("/admin/registry/registrymember/add/", {}).status_code == 403
+    url = f"/admin/registry/registry/{registry.pk}/change/"
+    form = registry_form(
+        description=registry.description,
+        accepted_types="model",
+        **{
+            "members-TOTAL_FORMS": 2,
+            "members-INITIAL_FORMS": 1,
+            "members-0-id": alice.pk,
+            "members-0-registry": registry.pk,
+            "members-0-user": alice.user.pk,
+            "members-0-role": 40,
+            "members-1-user": alice.user.pk,
+            "members-1-role": 20,
+        },
+    )
+    twice = admin_client.post(url, form)
+    assert "Please correct the duplicate data" in twice.content.decode()
     bob = get_user_model().objects.create_user("bob2")
-    odd = admin_client.post(url, {"registry": registry.pk, "user": bob.pk, "role": 99})
+    odd = admin_client.post(url, {**form, "members-1-user": bob.pk, "members-1-role": 99})
     assert "Select a valid choice" in odd.content.decode()
     assert not RegistryMember.objects.filter(user=bob).exists()
 

@@ -5,7 +5,15 @@ a page's change writes (the same as the API path's)."""
 import pytest
 from django.contrib.auth import get_user_model
 
-from registry.models import ArtifactSequence, AuditEvent, Collection, Registry, RegistryMember
+from registry.errors import Forbidden
+from registry.models import (
+    ArtifactSequence,
+    AuditEvent,
+    Collection,
+    Registry,
+    RegistryEvent,
+    RegistryMember,
+)
 
 from ..conftest import in_team
 
@@ -354,3 +362,80 @@ def test_the_lineage_preview_of_a_version_offers_link_to_registry(client, people
     version = ArtifactSequence.objects.get(name="other-model").version_by_alias("v0")
     preview = as_(client, people["noah"]).get(f"/lineage/preview/{version.node_id}/")
     assert f'<a href="{SWEEP_V0}/link/">Link to registry</a>' in preview.content.decode()
+
+
+# --- registry events: settings and members, from the pages and the admin ----------------
+
+
+def registry_events(name="model"):
+    events = RegistryEvent.objects.filter(registry__name=name).order_by("pk")
+    return [(e.action, e.member, e.role, e.actor.username, e.changes) for e in events]
+
+
+def test_settings_and_member_changes_are_audited_and_listed(client, people):
+    admin = as_(client, people["alice"])
+    admin.post("/registry/model/settings/", settings_form(description="Shipped models"))
+    admin.post("/registry/model/settings/", settings_form(description="Shipped models"))
+    admin.post("/registry/model/settings/members/", {"username": "bob", "role": 30})
+    admin.post("/registry/model/settings/members/bob/", {"role": 20})
+    admin.post("/registry/model/settings/members/bob/", {"remove": "1"})
+    admin.post("/registry/model/settings/members/", {"username": "nobody", "role": 20})
+    assert registry_events() == [
+        (
+            "settings_changed",
+            "",
+            "",
+            "alice",
+            {"description": ["Models ready to ship.", "Shipped models"]},
+        ),
+        ("member_added", "bob", "member", "alice", {}),
+        ("role_changed", "bob", "viewer", "alice", {}),
+        ("member_removed", "bob", "", "alice", {}),
+    ]
+    page = admin.get("/registry/model/settings/").content.decode()
+    assert "Registry history" in page and "member removed" in page
+    with pytest.raises(Forbidden):
+        RegistryEvent.objects.all().delete()
+
+
+def test_creating_a_registry_is_audited(client, people):
+    form = {"name": "zoo", "accepted_types": "model", "visibility": "organization"}
+    as_(client, people["bob"]).post("/registry/", form)
+    assert registry_events("zoo") == [
+        ("registry_created", "", "", "bob", {}),
+        ("member_added", "bob", "admin", "bob", {}),
+    ]
+
+
+def test_the_admin_console_audits_settings_and_members_alike(admin_client, people):
+    """A new registry with a member typed into the inline, then its description edited."""
+    form = {
+        "name": "scratch",
+        "description": "",
+        "visibility": "organization",
+        "accepted_types": "model",
+        "protected_aliases": "",
+        "created_at_0": "2026-01-01",
+        "created_at_1": "00:00:00",
+        "members-TOTAL_FORMS": 1,
+        "members-INITIAL_FORMS": 0,
+        "members-0-user": people["noah"].pk,
+        "members-0-role": Role.MEMBER,
+    }
+    assert admin_client.post("/admin/registry/registry/add/", form).status_code == 302
+    scratch = Registry.objects.get(name="scratch")
+    member = scratch.members.get()
+    changed = {
+        **form,
+        "description": "Edited",
+        "members-INITIAL_FORMS": 1,
+        "members-0-id": member.pk,
+        "members-0-registry": scratch.pk,
+    }
+    url = f"/admin/registry/registry/{scratch.pk}/change/"
+    assert admin_client.post(url, changed).status_code == 302
+    assert registry_events("scratch") == [
+        ("registry_created", "", "", "admin", {}),
+        ("member_added", "noah", "member", "admin", {}),
+        ("settings_changed", "", "", "admin", {"description": ["", "Edited"]}),
+    ]
