@@ -4,17 +4,19 @@ config, summary and metadata as nested tables of JSON values (never Python reprs
 Everything user-written goes through format_html/escape here; the filters only shape it."""
 
 import json
+import re
 from datetime import timedelta
 
 from django import template
 from django.template.defaultfilters import date as format_date
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 register = template.Library()
 
+BREAK_AFTER = re.compile(r"([-_./:@])")  # where a long name may wrap: after its separators
 NESTED_TABLES = 3  # deeper than this, a value is shown as indented JSON
 SHORT_LIST = 12  # lists of scalars up to this long read as one line
 
@@ -37,6 +39,13 @@ def duration(value):
     if hours:
         return f"{hours}h {minutes}m"
     return f"{minutes}m {seconds}s"
+
+
+@register.filter
+def breakable(name):
+    """A name that wraps after its separators (`zoo-eval-` `ylbchv20:` `v0`), never in the
+    middle of a word; escaped, then <wbr> after each `-`, `_`, `.`, `/`, `:` or `@`."""
+    return mark_safe(BREAK_AFTER.sub(r"\1<wbr>", escape(name)))
 
 
 @register.filter

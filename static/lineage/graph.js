@@ -22,6 +22,7 @@ const COLORS = {
   artifact: { fill: "#e7f0fe", line: "#1a73e8" },
 };
 const FONT = 15;
+const TEXT_WIDTH = 296;  // a label's widest line: the widest node (320 px) less its padding
 const STACK = 6;  // how far each card of a cluster's stack peeks out, in px
 const READABLE_ZOOM = 0.75;  // below this (15px text under 11px), a small graph is too small to read
 const ZOOM_STEP = 1.25;  // the + and − buttons
@@ -46,7 +47,7 @@ function splitList(text) {
 const style = [
   { selector: "node", style: {
     shape: "round-rectangle", width: "data(_width)", height: "data(_height)", label: "data(_text)",
-    "text-wrap": "wrap", "text-max-width": 320, "text-valign": "center", "text-halign": "center",
+    "text-wrap": "wrap", "text-max-width": TEXT_WIDTH, "text-valign": "center", "text-halign": "center",
     "font-size": FONT, "line-height": 1.3, "border-width": 2, color: "#1f2328",
     "overlay-opacity": 0 } },
   { selector: "node[kind = 'run']", style: {
@@ -84,15 +85,34 @@ function stackImage(kind, width, height) {
 const ruler = document.createElement("canvas").getContext("2d");
 ruler.font = `bold ${FONT}px "Helvetica Neue", Helvetica, sans-serif`;
 
+// A long label wraps after its separators (Cytoscape breaks lines at a zero-width space),
+// never mid-word: "zoo-eval-" "ylbchv20:v0". Returns the text to draw and its line count.
+function wrapLabel(text) {
+  let count = 0;
+  const lines = text.split("\n").map((line) => {
+    const pieces = line.split(/(?<=[-_./:@])/);
+    let width = 0;
+    count += 1;
+    for (const piece of pieces) {
+      const size = ruler.measureText(piece).width;
+      if (width && width + size > TEXT_WIDTH) { count += 1; width = 0; }
+      width += size;
+    }
+    return pieces.join("\u200b");
+  });
+  return { text: lines.join("\n"), lines: count };
+}
+
 // Drawing attributes computed once per node: style functions would run on every render.
 function decorate(nodes) {
   return nodes.map(({ data }) => {
     const kind = data.kind === "cluster" ? data.clusterKind : data.kind;
     const above = data.kind === "cluster" && kind === "run" ? data.jobType : data.type;
-    const text = kind === "artifact" || above ? `${above}\n${data.label}` : data.label;
-    const longest = Math.max(...text.split("\n").map((line) => ruler.measureText(line).width));
+    const label = kind === "artifact" || above ? `${above}\n${data.label}` : data.label;
+    const longest = Math.max(...label.split("\n").map((line) => ruler.measureText(line).width));
+    const { text, lines } = wrapLabel(label);
     let width = Math.max(96, Math.min(320, longest + 24));
-    let height = text.includes("\n") ? 52 : 38;
+    let height = lines === 1 ? 38 : 52 + (lines - 2) * 20;
     const extra = {};
     if (data.kind === "cluster") {
       width += 2 * STACK;

@@ -96,3 +96,51 @@ def test_custom_opens_over_the_details_with_checkboxes_and_says_what_a_link_appl
         page.locator("#lineage-panel").get_by_role("heading", name="zoo-ylbchv20:v0")
     ).to_be_visible()
     assert node_id(page, "zoo-ylbchv20:v0").startswith("artifact:")
+
+
+def test_long_names_wrap_after_separators_inside_nodes_and_cluster_rows(page):
+    from registry.models import Run
+
+    long = "northern-lake-21-evaluation-of-the-zoo-classifier-on-holdout-split"
+    Run.objects.filter(name="northern-lake-21").update(name=long)
+    Run.objects.filter(name="brisk-leaf-8").update(
+        name="brisk-leaf-8-with-a-long-sweep-name_lr0.01"
+    )
+    page.goto(LINEAGE)
+    wait_for_graph(page)
+    node = page.evaluate(
+        """(label) => {
+            const n = window.lineageGraph.nodes().filter(n => n.data('label') === label)[0];
+            const box = n.boundingBox({ includeLabels: false });
+            const withLabel = n.boundingBox({ includeLabels: true, includeOverlays: false });
+            return { text: n.data('_text'), height: n.data('_height'), box, withLabel };
+        }""",
+        long,
+    )
+    assert node["text"] == long.replace("-", "-\u200b")  # breaks only after separators
+    assert node["height"] == 52  # two lines, the node grown to hold them
+    assert node["withLabel"]["w"] <= node["box"]["w"] + 1  # the label stays inside its node
+    assert node["withLabel"]["h"] <= node["box"]["h"] + 1
+
+    click_node(page, "5 runs")
+    panel = page.locator("#lineage-panel")
+    rows = panel.locator(".cluster-members li")
+    expect(rows).to_have_count(5)
+    clipped = page.evaluate(
+        """() => {
+            const list = document.querySelector('.cluster-members');
+            const rows = [...list.querySelectorAll('li')];
+            return { list: list.scrollHeight > list.clientHeight + 1,
+                     rows: rows.filter(r => r.scrollWidth > r.clientWidth + 1).length,
+                     names: rows.map(r => r.querySelector('.member-name').innerHTML) };
+        }"""
+    )
+    assert clipped["list"] is False and clipped["rows"] == 0  # whole rows, nothing cut off
+    assert (
+        "brisk-<wbr>leaf-<wbr>8-<wbr>with-<wbr>a-<wbr>long-<wbr>sweep-<wbr>name_<wbr>lr0.<wbr>01"
+        in (clipped["names"])
+    )
+    panel.get_by_role("button", name="Preview brisk-leaf-8-with-a-long-sweep-name_lr0.01").click()
+    expect(panel.locator("#cluster-preview h3")).to_have_text(
+        "brisk-leaf-8-with-a-long-sweep-name_lr0.01"
+    )

@@ -47,7 +47,7 @@ def test_it_previews_an_artifact_with_its_impact(viewer, world):
     split = world.split
     body = viewer.get(f"/lineage/preview/artifact:{split.pk}/").content.decode()
     for text in (
-        "acme/zoo/split:v0",
+        "acme/<wbr>zoo/<wbr>split:<wbr>v0",  # the full name, free to wrap after its separators
         "dataset",
         "latest",
         split.digest,

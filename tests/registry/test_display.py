@@ -76,3 +76,11 @@ def test_the_run_page_shows_duration_time_zone_and_config_as_json(client, alice)
     assert "True" not in body and "None" not in body
     preview = client.get(f"/lineage/preview/run:{run.pk}/").content.decode()
     assert "<dd>12m 0s</dd>" in preview and "04:57:38 UTC</time>" in preview
+
+
+def test_a_name_may_wrap_after_its_separators_and_stays_escaped():
+    from registry.templatetags.display import breakable
+
+    assert breakable("zoo-eval_v2:v0") == "zoo-<wbr>eval_<wbr>v2:<wbr>v0"
+    assert breakable("acme/zoo/a.b") == "acme/<wbr>zoo/<wbr>a.<wbr>b"
+    assert breakable("<b>x-y</b>") == "&lt;b&gt;x-<wbr>y&lt;/<wbr>b&gt;"
