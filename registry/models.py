@@ -418,6 +418,8 @@ class Run(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+        # A project's runs page lists them newest first, a page at a time.
+        indexes = [models.Index(fields=["project", "-started_at"], name="runs_newest_first")]
         constraints = [models.UniqueConstraint(fields=["project", "run_id"], name="unique_run_id")]
 
     def __str__(self):
@@ -897,6 +899,11 @@ class ArtifactCollectionQuerySet(models.QuerySet):
             | Q(registry__in=Registry.objects.visible_to(user).values("pk"))
         )
 
+    def with_version_counts(self):
+        """Each one's `version_count`: its versions, not their tombstones."""
+        live = ArtifactVersion._base_manager.filter(deleted_at__isnull=True)
+        return self.annotate(version_count=count_of(live, "sequence"))
+
 
 class ArtifactCollectionManager(models.Manager.from_queryset(ArtifactCollectionQuerySet)):
     def at_path(self, path, user, project=None):
@@ -957,6 +964,8 @@ class ArtifactCollection(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # A project's Artifacts page lists its sequences by type and name, a page at a time.
+        indexes = [models.Index(fields=["project", "type", "name"], name="sequences_by_type")]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "name"],

@@ -194,15 +194,24 @@ def _alias_rows(memberships, current, registry):
     return sorted(rows, key=lambda row: row["name"])
 
 
+SEQUENCES_SHOWN = 100  # a page of a project's Artifacts
+RUNS_SHOWN = 20  # a hub dataset has thousands of consumers: the Lineage tab shows them all
+
+
 def _runs_of(request, version):
-    """The runs that logged and used `version` that the user may see: a version shared
-    through a registry does not show the runs of a project they cannot see."""
+    """The first runs that logged and used `version` that the user may see (a version
+    shared through a registry does not show the runs of a project they cannot see), and
+    how many more there are."""
     if version is None:
         return {"producers": [], "consumers": []}
-    return {
-        "producers": version.producers().visible_to(request.user).distinct(),
-        "consumers": version.used_by().visible_to(request.user).distinct(),
-    }
+    found = {}
+    for key, runs in (("producers", version.producers()), ("consumers", version.used_by())):
+        runs = runs.visible_to(request.user).distinct().select_related("project")
+        found[key] = list(runs[: RUNS_SHOWN + 1])
+        if len(found[key]) > RUNS_SHOWN:
+            found[key] = found[key][:RUNS_SHOWN]
+            found[f"more_{key}"] = runs.count() - RUNS_SHOWN
+    return found
 
 
 def _alias_names(membership):
@@ -237,12 +246,13 @@ def _project(request, entity, project):
 @login_required
 def project_artifacts(request, entity, project):
     project = _project(request, entity, project)
-    live = Count("versions", filter=Q(versions__deleted_at__isnull=True))  # not tombstones
-    sequences = project.sequences.annotate(version_count=live).order_by("type", "name")
+    sequences = project.sequences.with_version_counts().order_by("type", "name")
+    page = Paginator(sequences, SEQUENCES_SHOWN).get_page(request.GET.get("page"))
     types = {}
-    for sequence in sequences:
+    for sequence in page:
         types.setdefault(sequence.type, []).append(sequence)
-    return render(request, "registry/project_artifacts.html", {"project": project, "types": types})
+    context = {"project": project, "types": types, "page": page}
+    return render(request, "registry/project_artifacts.html", context)
 
 
 @require_GET

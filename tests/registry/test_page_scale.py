@@ -1,6 +1,7 @@
 """Pages that stay fast on a large database (bench/pages_bench.py measures them): counts
 by correlated subqueries, long lists paginated. These tests check the answers."""
 
+from registry import views
 from registry.models import Project, Registry
 
 
@@ -21,3 +22,29 @@ def test_it_counts_each_project_and_registry_on_its_own(build, alice, client):
     page = client.get("/").content.decode()
     assert "2 collections · 3 linked versions" in page
     assert "2 artifacts</a>" in page and "3 runs</a>" in page
+
+
+def test_a_version_page_names_its_first_runs_and_counts_the_rest(build, alice, client):
+    hub = build.art("hub")
+    for i in range(23):
+        build.run(f"reader-{i}", uses=[hub])
+    client.force_login(alice)
+    page = client.get("/acme/zoo/artifacts/dataset/hub/v0/").content.decode()
+    assert page.count('">reader-') == 20
+    assert "and 3 more" in page
+
+
+def test_a_projects_artifacts_come_a_page_at_a_time_by_type_and_name(
+    build, alice, client, monkeypatch
+):
+    monkeypatch.setattr(views, "SEQUENCES_SHOWN", 2)
+    build.art("b-model", type="model")
+    build.art("a-data")
+    build.art("a-data")
+    build.art("c-data")
+    client.force_login(alice)
+    first = client.get("/acme/zoo/artifacts/").content.decode()
+    assert 'a-data</a> <span class="muted">2 versions' in first and "c-data" in first
+    assert "b-model" not in first and "Page 1 of 2" in first
+    second = client.get("/acme/zoo/artifacts/?page=2").content.decode()
+    assert 'b-model</a> <span class="muted">1 version<' in second and "a-data" not in second
