@@ -1911,6 +1911,14 @@ class RegistryEvent(models.Model):
     def __str__(self):
         return f"{self.get_action_display()} {self.member}".strip()
 
+    def change_rows(self):
+        """(field, before, after) as people read them: lists as `a, b`, nothing as —."""
+
+        def text(value):
+            return (", ".join(value) if isinstance(value, list) else str(value)) or "—"
+
+        return [(f.replace("_", " "), text(b), text(a)) for f, (b, a) in self.changes.items()]
+
     @classmethod
     def record(cls, registry, action, actor, member=None, changes=None):
         """`member` a RegistryMember (its username and role are kept as they are now)."""

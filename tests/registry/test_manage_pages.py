@@ -394,6 +394,7 @@ def test_settings_and_member_changes_are_audited_and_listed(client, people):
     ]
     page = admin.get("/registry/model/settings/").content.decode()
     assert "Registry history" in page and "member removed" in page
+    assert "description: Models ready to ship. → Shipped models" in page
     with pytest.raises(Forbidden):
         RegistryEvent.objects.all().delete()
 
