@@ -440,3 +440,36 @@ def test_the_admin_console_audits_settings_and_members_alike(admin_client, peopl
         ("member_added", "noah", "member", "admin", {}),
         ("settings_changed", "", "", "admin", {"description": ["", "Edited"]}),
     ]
+
+
+def test_the_pages_write_exactly_the_events_the_api_writes(client, people, log):
+    """The same link, alias move, alias removal and unlink, once by the JSON API into one
+    collection and once by the pages into another: the same events, in the same order."""
+    from django.test import Client
+
+    from registry.models import ApiKey
+
+    first, second = (log("twin", {"m.pt": str(i)}, type="model")[0] for i in range(2))
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {ApiKey.create_for(people['noah'])[1]}")
+    json = "application/json"
+    for version, aliases in ((first, ["gold"]), (second, [])):
+        body = {"target_path": "model/by-api", "aliases": aliases}
+        assert api.post(f"/api/v1/versions/{version.pk}/links", body, json).status_code == 200
+    links = f"/api/v1/versions/{second.pk}/links/model/by-api"
+    api.post(f"{links}/aliases", {"alias": "gold"}, json)
+    api.delete(f"{links}/aliases/gold")
+    api.delete(links)
+
+    page = as_(client, people["noah"])
+    for version, aliases in ((first, "gold"), (second, "")):
+        url = f"/acme/zoo/artifacts/model/twin/v{version.version_index}/link/"
+        page.post(url, {"registry": "model", "collection": "by-page", "aliases": aliases})
+    page.post("/registry/model/by-page/v1/aliases/", {"alias": "gold"})
+    page.post("/registry/model/by-page/v1/aliases/gold/remove/", {})
+    page.post("/registry/model/by-page/v1/unlink/", {})
+
+    def trail(name):
+        events = AuditEvent.objects.filter(collection__name=name).order_by("pk")
+        return [(e.action, e.version_id, e.version_index, e.alias, e.actor_id) for e in events]
+
+    assert len(trail("by-api")) == 12 and trail("by-page") == trail("by-api")
