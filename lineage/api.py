@@ -59,4 +59,4 @@ def lineage(request):
     node = request.GET.get("node")
     if not node:
         raise InvalidView("The request is not valid: say which node, e.g. node=artifact:12.")
-    return lineage_view(resolve(node), view)
+    return lineage_view(resolve(node, request.user), view, request.user)

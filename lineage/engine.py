@@ -31,13 +31,15 @@ sql.py, its node keys in keys.py; a preview's impact counts (impact.py) reuse it
   thousands of consumers stay a handful of nodes. Nodes listed in `view.extract` stay out
   of clusters; `expand_clusters` turns clustering off. A cluster lists its first
   MEMBERS_LISTED members; `cluster_members` searches all of them.
+- Access: a node the user may not see is a locked placeholder (access.py): kept by
+  every filter, clustered only with other placeholders, shown with its level and edges
+  and nothing else; a base node they may not see is not found.
 - Bound: at most `settings.LINEAGE_MAX_NODES` nodes are returned, nearest the base first,
   and the walk itself stops growing after RAW_FACTOR times that many; either sets
   `truncated`.
 """
 
 import functools
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -48,7 +50,7 @@ from django.urls import reverse
 from registry.errors import InvalidName, NotFound
 from registry.models import is_generated
 
-from . import sql
+from . import access, sql
 from .keys import is_run, key_of_id, kind_of, node_id, pk_of
 from .sql import LOGS, USES
 from .view import View
@@ -58,27 +60,29 @@ MEMBERS_LISTED = 50
 RAW_FACTOR = 50  # how many raw nodes the walk may visit per node it may return
 
 
-def lineage_view(base_id, view=None):
-    """The view around `base_id` as {"elements": {...}, "base": id, "truncated": bool}."""
-    result = compute(base_id, view or View())
+def lineage_view(base_id, view=None, user=None):
+    """The view around `base_id` as {"elements": {...}, "base": id, "truncated": bool},
+    as `user` may see it (None: everything, for the engine's trusted callers)."""
+    result = compute(base_id, view or View(), user)
     shown, edges, cut = bound(result, settings.LINEAGE_MAX_NODES)
     return render(result, shown, edges, result.graph.truncated or cut)
 
 
-def cluster_members(base_id, view, cluster_id, query="", limit=None):
+def cluster_members(base_id, view, cluster_id, query="", limit=None, user=None):
     """(matching members [{id, label}], how many match) of one cluster of a view;
-    `query` narrows them by label, case-insensitively."""
-    result = compute(base_id, view)
+    `query` narrows them by label, case-insensitively. A cluster of placeholders lists
+    placeholders."""
+    result = compute(base_id, view, user)
     keys = result.members.get(cluster_id)
     if not keys:
         raise NotFound("That cluster is not in this view any more.")
-    attrs = sql.display_attributes(keys)
     needle = query.strip().lower()
-    members = [
-        {"id": node_id(key), "label": label_of(key, attrs[key])}
-        for key in keys
-        if needle in label_of(key, attrs[key]).lower()
-    ]
+    if keys[0] in result.hidden:  # clusters never mix placeholders with other nodes
+        found = [access.member(key) for key in keys]
+    else:
+        attrs = sql.display_attributes(keys)
+        found = [{"id": node_id(key), "label": label_of(key, attrs[key])} for key in keys]
+    members = [member for member in found if needle in member["label"].lower()]
     return members[: limit or MEMBERS_LISTED], len(members)
 
 
@@ -92,9 +96,10 @@ class Result:
     edges: set  # (source key, target key, kind) between kept nodes, "path" ones included
     clusters: dict  # key -> the id of the cluster it is drawn in
     members: dict  # cluster id -> its keys, sorted (one kind: by pk)
+    hidden: set = frozenset()  # the keys shown as locked placeholders (access.py)
 
 
-def compute(base_id, view):
+def compute(base_id, view, user=None):
     base = key_of_id(base_id)  # the view checked its hops when it was made
     graph = Graph(base, raw_limit=settings.LINEAGE_MAX_NODES * RAW_FACTOR)
     graph.walk(view.upstream, upstream=True)
@@ -102,14 +107,18 @@ def compute(base_id, view):
     if view.extended:
         graph.extend()
     graph.load_sequences(shown_limit=settings.LINEAGE_MAX_NODES)
-    removed = filtered_out(graph, view)
+    hidden = access.hidden_keys(user, graph.levels)
+    if base in hidden:  # as if it did not exist: the same answer as a wrong id
+        raise NotFound(f"No {kind_of(base)} with id {pk_of(base)}.")
+    removed = filtered_out(graph, view) - hidden  # placeholders pass every filter
+    access.mask(graph, hidden)  # from here on, clusters know them only as placeholders
     kept = graph.levels.keys() - removed
     edges = bridge(graph.edges, kept, removed)
     if view.expand_clusters:
         clusters, members = {}, {}
     else:
-        clusters, members = cluster(graph, kept, edges, view, graph.toward_base(removed))
-    return Result(base, graph, kept, edges, clusters, members)
+        clusters, members = cluster(graph, kept, edges, view, graph.toward_base(removed), hidden)
+    return Result(base, graph, kept, edges, clusters, members, hidden)
 
 
 # ---- the walk --------------------------------------------------------------------------
@@ -289,9 +298,10 @@ def bridge(edges, kept, removed):
 # ---- clusters --------------------------------------------------------------------------
 
 
-def cluster(graph, kept, edges, view, toward=None):
+def cluster(graph, kept, edges, view, toward=None, hidden=frozenset()):
     """(node -> cluster id, cluster id -> its nodes by id), level by level outward from
-    the base. `toward`: each node's neighbours nearer the base, when the walk knows them."""
+    the base. `toward`: each node's neighbours nearer the base, when the walk knows them.
+    `hidden` nodes (placeholders) are extracted by their locked ids only."""
     levels = graph.levels
     if toward is None:
         toward = _neighbours(edges, levels, nearer=True)
@@ -300,7 +310,7 @@ def cluster(graph, kept, edges, view, toward=None):
         away = _neighbours(edges, levels, nearer=False)
         toward = {key: toward.get(key) or away.get(key, ()) for key in kept}
     clusters, members_of = {}, {}
-    extracted = {key for key in map(_node_or_none, view.extract) if key}
+    extracted = access.extracted(view.extract, hidden, _node_or_none)
     by_level = defaultdict(list)
     for key in kept:
         if levels[key] != 0 and key not in extracted:
@@ -308,6 +318,7 @@ def cluster(graph, kept, edges, view, toward=None):
     info = graph.info
     # Versions whose neighbour toward the base is a cluster group by type, not sequence.
     by_type = {pk: "type:" + type_ for pk, (type_, _) in graph.sequences.items()}
+    by_type[access.LOCKED_GROUP] = access.LOCKED_GROUP
     for level in sorted(by_level, key=lambda lv: (abs(lv), lv)):
         groups = defaultdict(list)
         for key in by_level[level]:  # the hot loop of a hub's view: is_run(key) inline
@@ -357,7 +368,8 @@ def _node_or_none(text):
 def _cluster_id(level, kind, group, anchor):
     kind = "run" if kind else "artifact"
     text = f"{level}|{kind}|{group}|{anchor if isinstance(anchor, str) else node_id(anchor)}"
-    return "cluster:" + hashlib.sha1(text.encode()).hexdigest()[:12]
+    # Keyed: an id made of a placeholder's neighbour must not give that neighbour away.
+    return "cluster:" + access.opaque(text)[:12]
 
 
 # ---- the answer ------------------------------------------------------------------------
@@ -383,20 +395,29 @@ def render(result, shown, edges, truncated):
     members = {ident: keys for ident, keys in result.members.items() if ident in shown}
     listed = [key for keys in members.values() for key in keys[:MEMBERS_LISTED]]
     singles = [key for key in shown if not isinstance(key, str)]
-    attrs = result.graph.attrs
-    missing = [key for key in singles + listed if key not in attrs]
+    attrs, hidden = result.graph.attrs, result.hidden
+    missing = [key for key in singles + listed if key not in attrs and key not in hidden]
     if missing:
         attrs = {**attrs, **sql.display_attributes(missing)}
     if result.base not in attrs:
         raise NotFound(f"No {kind_of(result.base)} with id {pk_of(result.base)}.")
     nodes = [
-        {"data": node_data(key, attrs[key], levels[key], key == result.base)} for key in singles
+        {"data": access.placeholder(key, levels[key])}
+        if key in hidden
+        else {"data": node_data(key, attrs[key], levels[key], key == result.base)}
+        for key in singles
     ]
     for ident, keys in members.items():
-        nodes.append({"data": cluster_data(ident, keys, result.graph, attrs)})
+        if keys[0] in hidden:
+            nodes.append(
+                {"data": access.placeholder_cluster(ident, keys, levels[keys[0]], MEMBERS_LISTED)}
+            )
+        else:
+            nodes.append({"data": cluster_data(ident, keys, result.graph, attrs)})
     nodes.sort(key=lambda n: (n["data"]["level"], n["data"]["id"]))
     # A "path" edge is dropped when a real edge joins the same pair after clustering.
     names = {s: s if isinstance(s, str) else node_id(s) for s in shown}
+    names.update((s, access.locked_id(s)) for s in hidden.intersection(shown))
     real = {(s, t) for s, t, kind in edges if kind != "path"}
     edge_list = [
         {

@@ -2,16 +2,18 @@ from dataclasses import fields
 
 from django import forms
 
-from registry.models import ArtifactCollection, Run
+from registry.models import ArtifactSequence, Run
 
 from .view import View
 
 
-def filter_choices():
-    """The artifact types and run job types present in the data, for the filters."""
-    types = ArtifactCollection.objects.filter(kind=ArtifactCollection.Kind.SEQUENCE)
+def filter_choices(user):
+    """The artifact types and run job types of what `user` may see, for the filters
+    (those of projects hidden from them are not theirs to learn)."""
+    types = ArtifactSequence.objects.visible_to(user)
     types = types.order_by("type").values_list("type", flat=True).distinct()
-    jobs = Run.objects.exclude(job_type="").order_by("job_type").values_list("job_type", flat=True)
+    jobs = Run.objects.visible_to(user).exclude(job_type="").order_by("job_type")
+    jobs = jobs.values_list("job_type", flat=True)
     return list(types), list(jobs.distinct())
 
 
@@ -35,10 +37,10 @@ class ViewForm(forms.Form):
     URL and the API query in the view's one encoding; the server reads it back with
     View.from_query, so the form itself is never bound."""
 
-    def __init__(self, view=None):
+    def __init__(self, user, view=None):
         super().__init__(label_suffix="")
         view = view or View()
-        types, jobs = filter_choices()
+        types, jobs = filter_choices(user)
         choices = {"artifact_types": types, "job_types": jobs}
         for f in fields(View):
             if f.metadata["on_form"]:

@@ -4,7 +4,7 @@ from django.conf import settings
 
 from registry.models import Membership
 
-from . import sql
+from . import access, sql
 from .engine import Graph
 from .keys import is_run, key_of, pk_of
 from .view import MAX_HOPS
@@ -12,16 +12,20 @@ from .view import MAX_HOPS
 RAW_FACTOR = 5  # the walk stops at this many times the node bound
 
 
-def impact(version_pk, registries=None):
+def impact(version_pk, registries=None, user=None):
     """What depends on a version: downstream runs, model versions and registry
     collections (of `registries` when given: those the viewer may see), within MAX_HOPS
-    hops. Every artifact preview asks, so the walk stops at a few times the node bound
-    and says `bounded` ("at least") past it."""
+    hops, counting only what `user` may see; `locked` counts the runs and versions they
+    may not (of which nothing else is told, not even their kind or type). Every artifact
+    preview asks, so the walk stops at a few times the node bound and says `bounded`
+    ("at least") past it."""
     base = key_of("artifact", version_pk)
     graph = Graph(base, raw_limit=settings.LINEAGE_MAX_NODES * RAW_FACTOR)
     graph.walk(MAX_HOPS, upstream=False)
     graph.load_sequences()
-    versions = [key for key in graph.levels if not is_run(key) and key != base]
+    hidden = access.hidden_keys(user, graph.levels)
+    seen = [key for key in graph.levels if key not in hidden]
+    versions = [key for key in seen if not is_run(key) and key != base]
     linked = Membership.objects.filter(
         version_id__in=sql.pk_subquery([version_pk, *map(pk_of, versions)]),
         collection__kind="portfolio",
@@ -29,8 +33,9 @@ def impact(version_pk, registries=None):
     if registries is not None:
         linked = linked.filter(collection__registry__in=registries)
     return {
-        "runs": sum(1 for key in graph.levels if is_run(key)),
+        "runs": sum(1 for key in seen if is_run(key)),
         "models": sum(1 for key in versions if graph.type_of(key) == "model"),
         "collections": linked.values("collection").distinct().count(),
+        "locked": len(hidden),
         "bounded": graph.truncated,
     }

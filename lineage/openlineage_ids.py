@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote
 from django.conf import settings
 
 from registry.errors import InvalidName, NotFound
-from registry.models import ArtifactSequence, Run
+from registry.models import ArtifactSequence, ArtifactVersion, Run
 
 KINDS = ("dataset", "job")
 
@@ -31,8 +31,9 @@ def openlineage_id(kind, namespace, name):
 _SAFE = "".join(chr(c) for c in range(32, 127) if chr(c) not in "%:")
 
 
-def resolve(node):
-    """Our node id for `node`; ids of our own pass through unchanged."""
+def resolve(node, user=None):
+    """Our node id for `node`; ids of our own pass through unchanged. A dataset version or
+    run `user` may not see is not found (None: the engine's trusted use, all found)."""
     kind, _, rest = str(node).partition(":")
     if kind not in KINDS:
         return node
@@ -46,10 +47,14 @@ def resolve(node):
             project__entity=entity, project__openlineage_namespace=namespace, openlineage_name=name
         ).first()
         version = sequence.newest_version() if sequence else None
+        if version is not None and user is not None:
+            version = ArtifactVersion.objects.visible_to(user).filter(pk=version.pk).first()
         if version is None:
             raise NotFound(f"No OpenLineage dataset {name!r} in namespace {namespace!r}.")
         return version.node_id
     run = Run.latest_of_job(entity, namespace, name)
+    if run is not None and user is not None:
+        run = Run.objects.visible_to(user).filter(pk=run.pk).first()
     if run is None:
         raise NotFound(f"No run of OpenLineage job {name!r} in namespace {namespace!r}.")
     return run.node_id

@@ -10,34 +10,53 @@ from registry.errors import DomainError, InvalidName
 from registry.models import ArtifactVersion, Registry, Run
 from registry.names import parse_node_id
 
+from .access import is_locked_id
 from .engine import cluster_members
 from .impact import impact
 from .openlineage_ids import openlineage_id, resolve
 from .view import View
 
 
-def _node(node_id):
+def _node(node_id, user):
+    """The run or version `node_id` names, if `user` may see it; else 404, as if it did
+    not exist."""
     try:
         kind, pk = parse_node_id(node_id)
     except InvalidName as error:
         raise Http404(error.message) from error
     if kind == "run":
-        return kind, get_object_or_404(Run.objects.select_related("project", "author"), pk=pk)
-    queryset = ArtifactVersion.objects.select_related("sequence__project")
+        runs = Run.objects.visible_to(user).select_related("project", "author")
+        return kind, get_object_or_404(runs, pk=pk)
+    queryset = ArtifactVersion.objects.visible_to(user).select_related("sequence__project")
     return kind, get_object_or_404(queryset, pk=pk)
+
+
+def _seen(queryset, user):
+    """(what of `queryset` the user may see, how many others they may not)."""
+    everything = list(queryset)
+    seen = set(queryset.visible_to(user).values_list("pk", flat=True))
+    return [row for row in everything if row.pk in seen], len(everything) - len(seen)
 
 
 @require_GET
 @login_required
 def preview(request, node_id):
-    kind, node = _node(node_id)
+    if is_locked_id(node_id):  # a placeholder: nothing to tell but that
+        return render(request, "lineage/partials/_locked_preview.html")
+    user = request.user
+    kind, node = _node(node_id, user)
     if kind == "run":
-        context = {"run": node, "inputs": node.inputs(), "outputs": node.outputs()}
-        context["openlineage"] = _openlineage_run(node)
+        inputs, locked_inputs = _seen(node.inputs(), user)
+        outputs, locked_outputs = _seen(node.outputs(), user)
+        context = {"run": node, "inputs": inputs, "outputs": outputs}
+        context |= {"locked_inputs": locked_inputs, "locked_outputs": locked_outputs}
+        context["openlineage"] = _openlineage_run(node, user)
         return render(request, "lineage/partials/_run_preview.html", context)
-    links = node.registry_links_visible_to(request.user)
-    counts = impact(node.pk, Registry.objects.visible_to(request.user))
-    context = {"version": node, "impact": counts, "links": links}
+    producers, locked_producers = _seen(node.producers(), user)
+    links = node.registry_links_visible_to(user)
+    counts = impact(node.pk, Registry.objects.visible_to(user), user)
+    context = {"version": node, "impact": counts, "links": links, "producers": producers}
+    context["locked_producers"] = locked_producers
     context["openlineage"] = _openlineage_dataset(node)
     return render(request, "lineage/partials/_artifact_preview.html", context)
 
@@ -45,20 +64,26 @@ def preview(request, node_id):
 CHILDREN_LISTED = 20
 
 
-def _openlineage_run(run):
-    """What a run's preview shows of its OpenLineage events (None for our clients' runs)."""
+def _openlineage_run(run, user):
+    """What a run's preview shows of its OpenLineage events (None for our clients' runs);
+    a parent or child run the user may not see is left out, said locked."""
     namespace = run.project.openlineage_namespace
     if not namespace:
         return None
-    children = list(run.child_runs()[: CHILDREN_LISTED + 1])
+    visible = Run.objects.visible_to(user)
+    parent = run.parent_run()
+    parent_locked = parent is not None and not visible.filter(pk=parent.pk).exists()
+    child_runs = run.child_runs().filter(pk__in=visible.values("pk"))
+    children = list(child_runs[: CHILDREN_LISTED + 1])
     return {
         "node_id": openlineage_id("job", namespace, run.name),
         "facets": run.shown_facets(),
         "edge_facets": run.edge_facets(),
         "parent_id": run.parent_run_id(),
-        "parent": run.parent_run(),
+        "parent": None if parent_locked else parent,
+        "parent_locked": parent_locked,
         "children": children[:CHILDREN_LISTED],
-        "more_children": run.child_runs().count() - CHILDREN_LISTED
+        "more_children": child_runs.count() - CHILDREN_LISTED
         if len(children) > CHILDREN_LISTED
         else 0,
     }
@@ -78,7 +103,7 @@ def _openlineage_dataset(version):
 @require_GET
 @login_required
 def page(request, node_id):
-    kind, node = _node(node_id)
+    kind, node = _node(node_id, request.user)
     return render(request, "lineage/page.html", {"node": node, "node_id": node_id})
 
 
@@ -89,7 +114,7 @@ def page_for_node(request):
     included (always their newest version or latest run), the rest of the view kept."""
     params = request.GET.copy()
     try:
-        node_id = resolve(params.pop("node", [""])[-1])
+        node_id = resolve(params.pop("node", [""])[-1], request.user)
         parse_node_id(node_id)
     except DomainError as error:
         raise Http404(error.message) from error
@@ -106,9 +131,9 @@ def cluster(request):
     query = params.pop("q", [""])[-1]
     try:
         view = View.from_query(params, others=["node", "cluster", "label"])
-        members, total = cluster_members(
-            resolve(params.get("node", "")), view, params.get("cluster"), query
-        )
+        node = resolve(params.get("node", ""), request.user)
+        cluster_id = params.get("cluster")
+        members, total = cluster_members(node, view, cluster_id, query, user=request.user)
     except DomainError as error:
         raise Http404(error.message) from error
     context = {

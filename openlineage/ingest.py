@@ -68,6 +68,9 @@ DEADLOCK = "40P01"
 
 @transaction.atomic
 def _receive(event, user):
+    # Writing into the OpenLineage entity takes its team, as any write does (its first
+    # sender founds it): events never land where their sender could not see them.
+    require_entity_write(user, entity())
     if ReceivedEvent.objects.filter(digest=event.digest).exists():
         return None
     try:

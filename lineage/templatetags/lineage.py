@@ -17,7 +17,7 @@ def lineage_graph(context, node_id):
         view, error = View(), invalid.message
     return {
         "node_id": node_id,
-        "form": ViewForm(view),
+        "form": ViewForm(request.user, view),
         "view_spec": View.spec(),
         "view_error": error,
         "request": request,

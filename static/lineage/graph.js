@@ -20,6 +20,7 @@ const VIEW = JSON.parse($("lineage-view-spec").textContent);
 const COLORS = {
   run: { fill: "#e3f6e8", line: "#2da44e" },
   artifact: { fill: "#e7f0fe", line: "#1a73e8" },
+  locked: { fill: "#f0f1f3", line: "#8c959f" },  // a node the user may not see
 };
 const FONT = 15;
 const TEXT_WIDTH = 296;  // a label's widest line: the widest node (320 px) less its padding
@@ -54,6 +55,10 @@ const style = [
     "background-color": COLORS.run.fill, "border-color": COLORS.run.line } },
   { selector: "node[kind = 'artifact']", style: {
     "background-color": COLORS.artifact.fill, "border-color": COLORS.artifact.line } },
+  // A locked placeholder: the API tells nothing of it but its place, so it shows no more.
+  { selector: "node[kind = 'locked']", style: {
+    "background-color": COLORS.locked.fill, "border-color": COLORS.locked.line,
+    "border-style": "dashed", color: "#57606a", "font-style": "italic" } },
   // A cluster is a stack of three cards, drawn as one SVG; the label sits on the front card.
   { selector: "node[kind = 'cluster']", style: {
     "background-opacity": 0, "border-width": 0, "background-image": "data(_stack)",
@@ -370,7 +375,8 @@ function renderLists() {
   cy.nodes().sort((a, b) => a.data("level") - b.data("level")).forEach((node) => {
     const label = node.data("label");
     const hidden = state.hidden.has(node.id());
-    const kind = node.data("kind") === "artifact" ? node.data("type") : node.data("kind");
+    const kind = node.data("kind") === "artifact" ? node.data("type")
+      : node.data("kind") === "locked" ? "no access" : node.data("kind");
     const li = item(
       button(`${label} (${kind}, level ${node.data("level")}${hidden ? ", hidden" : ""})`, () => selectNode(node)),
       hidden ? button("Show", () => showNode(node.id()), { "aria-label": `Show ${label}` })

@@ -345,6 +345,7 @@ def test_it_counts_only_the_collections_of_the_registries_given(g):
         "runs": 1,
         "models": 1,
         "collections": 1,
+        "locked": 0,
         "bounded": False,
     }
 

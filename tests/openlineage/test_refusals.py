@@ -162,3 +162,19 @@ def test_it_refuses_a_run_id_that_belongs_to_another_job_and_writes_nothing_of_i
     # the namespace's project, the dataset and the event were written first, then undone
     assert [(m, m.objects.count()) for m, _ in before] == before
     assert not Project.objects.filter(openlineage_namespace="spark://cluster").exists()
+
+
+def test_a_sender_outside_the_openlineage_team_is_refused(client, send, bob):
+    """Its first sender founds the entity as a team; anybody else needs to be in it."""
+    assert send(good()).status_code == 201
+    before = {model: model.objects.count() for model in (Run, ReceivedEvent, Facet)}
+    key = ApiKey.create_for(bob)[1]
+    response = client.post(
+        "/api/v1/lineage",
+        json.dumps(good()),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 404
+    assert "openlineage" in response.json()["detail"]
+    assert {model: model.objects.count() for model in before} == before
