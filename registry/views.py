@@ -132,29 +132,25 @@ def collection_page(request, collection, version, status=200, **forms):
     """A collection at one version (`vN`, or the `latest` one when None), with the
     controls the user's role allows: aliases (protected ones for admins), Unlink, the
     description; `?history=open` (where a change lands) shows the Action History."""
-    source_index = Membership.objects.filter(
-        version=OuterRef("version"), collection=OuterRef("version__sequence")
-    ).order_by()
-    memberships = list(
-        collection.memberships.select_related("version__sequence__project", "created_by")
-        .prefetch_related("aliases")
-        .annotate(source_index=Subquery(source_index.values("index")[:1]))
-    )
-    for m in memberships:  # the versions table's names, without a query per row
-        m.version.version_index = m.source_index
+    named = _with_names(collection.memberships.all())
     if version is None:
-        current = next((m for m in memberships if "latest" in _alias_names(m)), None)
-        current = current or (memberships[0] if memberships else None)
+        current = named.filter(aliases__name="latest").first() or named.first()
     else:
-        index = _index(version)
-        current = next((m for m in memberships if m.index == index), None)
+        current = named.filter(index=_index(version)).first()
         if current is None:
             raise Http404(f"{collection.name} has no version {version}.")
+    versions_page = Paginator(named, VERSIONS_SHOWN).get_page(request.GET.get("page"))
+    memberships = _names_shown(list(versions_page.object_list))
+    if current:
+        _names_shown([current])
+    picker = memberships if current is None or current in memberships else [current, *memberships]
     registry = collection.registry
     context = {
         "collection": collection,
         "registry": registry,
         "memberships": memberships,
+        "picker": sorted(picker, key=lambda m: -m.index),
+        "versions_page": versions_page,
         "current": current,
         "version": current.version if current else None,
         "node_id": current.version.node_id if current else None,
@@ -164,7 +160,7 @@ def collection_page(request, collection, version, status=200, **forms):
         "alias_form": forms.get("alias_form") or AliasForm(),
         "description_form": forms.get("description_form")
         or DescriptionForm(initial={"description": collection.description}),
-        "alias_rows": _alias_rows(memberships, current, registry),
+        "alias_rows": _alias_rows(collection, current, registry),
         **_may(request.user, registry),
     }
     held = set(_alias_names(current)) if current else set()
@@ -176,11 +172,31 @@ def collection_page(request, collection, version, status=200, **forms):
     return render(request, "registry/collection.html", context, status=status)
 
 
-def _alias_rows(memberships, current, registry):
+def _with_names(memberships):
+    """Collection versions with what their rows show: the artifact version's sequence
+    and project, its own number there (see `_names_shown`), the aliases."""
+    source_index = Membership.objects.filter(
+        version=OuterRef("version"), collection=OuterRef("version__sequence")
+    ).order_by()
+    return (
+        memberships.select_related("version__sequence__project", "created_by")
+        .prefetch_related("aliases")
+        .annotate(source_index=Subquery(source_index.values("index")[:1]))
+    )
+
+
+def _names_shown(memberships):
+    for m in memberships:  # the versions' names, without a query per row
+        m.version.version_index = m.source_index
+    return memberships
+
+
+def _alias_rows(collection, current, registry):
     """Every alias of the collection but `latest`: the version holding it, whether it is
     protected, whether it is on `current` (remove) or elsewhere (move here)."""
+    holders = Membership.objects.filter(aliases__collection=collection).distinct()
     rows = []
-    for m in memberships:
+    for m in _names_shown(list(_with_names(holders))):
         for alias in m.aliases.all():
             if alias.name != "latest":
                 rows.append(
@@ -194,6 +210,7 @@ def _alias_rows(memberships, current, registry):
     return sorted(rows, key=lambda row: row["name"])
 
 
+VERSIONS_SHOWN = 50  # a page of a collection's versions
 SEQUENCES_SHOWN = 100  # a page of a project's Artifacts
 RUNS_SHOWN = 20  # a hub dataset has thousands of consumers: the Lineage tab shows them all
 

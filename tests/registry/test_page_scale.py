@@ -48,3 +48,19 @@ def test_a_projects_artifacts_come_a_page_at_a_time_by_type_and_name(
     assert "b-model" not in first and "Page 1 of 2" in first
     second = client.get("/acme/zoo/artifacts/?page=2").content.decode()
     assert 'b-model</a> <span class="muted">1 version<' in second and "a-data" not in second
+
+
+def test_a_collections_versions_come_a_page_at_a_time(build, alice, client, monkeypatch):
+    monkeypatch.setattr(views, "VERSIONS_SHOWN", 2)
+    for i in range(3):
+        build.link("model", "models", build.art("m", type="model"), aliases=[f"a{i}"])
+    client.force_login(alice)
+    first = client.get("/registry/model/models/").content.decode()
+    row = '<td><a href="/registry/model/models/v0/">v0</a></td>'  # in the versions table
+    assert "Page 1 of 2" in first and row not in first
+    assert 'aria-current="true"' in first  # latest, v2, is on the first page
+    assert "a0" in first  # the aliases table names every alias, on any page
+    oldest = client.get("/registry/model/models/v0/?page=1").content.decode()
+    assert '<option value="v0" selected>' in oldest  # the current version stays pickable
+    second = client.get("/registry/model/models/?page=2").content.decode()
+    assert row in second
