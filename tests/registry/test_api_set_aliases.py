@@ -38,7 +38,7 @@ def put(client, path, aliases):
         (["best", "bad name"], 400, "Invalid alias 'bad name'"),
         (["best", "latest", "v3"], 400, "The alias 'v3' is reserved"),
         (["best"], 400, "The alias 'latest' is reserved and moves by itself"),
-        ("best", 422, "The request is not valid."),
+        ("best", 422, "The request is not valid: aliases: Input should be a valid list"),
     ],
 )
 def test_it_refuses_bad_aliases_and_writes_nothing(api, version, aliases, status, message):
