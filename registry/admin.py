@@ -7,7 +7,6 @@ and versions are deleted only by the domain's delete, which keeps the lineage ho
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.db.models import OuterRef, Subquery
 from django.utils.html import format_html_join
 
 from .errors import DomainError, on_field
@@ -421,15 +420,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "collection", "actor", "created_at"]
     search_fields = ["alias", "collection__name", "actor__username"]
     date_hierarchy = "created_at"
-    list_select_related = ["collection__registry", "actor", "version__sequence"]
 
     def get_queryset(self, request):
-        # The artifact version's own number, in the list's one query (deleted ones too).
-        home = Membership._base_manager.filter(
-            version=OuterRef("version"), collection=OuterRef("version__sequence")
-        ).order_by()
-        number = Subquery(home.values("index")[:1])
-        return super().get_queryset(request).annotate(artifact_version_index=number)
+        # Its own select_related: the admin skips list_select_related once one is set.
+        events = super().get_queryset(request).with_version_names()
+        return events.select_related("collection__registry", "actor")
 
     @admin.display(description="in collection", ordering="version_index")
     def collection_version(self, event):
@@ -437,7 +432,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description="artifact version")
     def version_label(self, event):
-        return f"{event.version.sequence.name}:v{event.artifact_version_index}"
+        return event.version_name
 
 
 @admin.register(ApiKey)

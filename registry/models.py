@@ -1833,6 +1833,15 @@ class Facet(models.Model):
 
 
 class AuditEventQuerySet(models.QuerySet):
+    def with_version_names(self):
+        """Each event's artifact version (and its sequence) with its own number, in the
+        one query, for `version_name` (deleted versions keep theirs)."""
+        home = Membership._base_manager.filter(
+            version=OuterRef("version"), collection=OuterRef("version__sequence")
+        ).order_by()
+        number = Subquery(home.values("index")[:1])
+        return self.select_related("version__sequence").annotate(artifact_version_index=number)
+
     def update(self, **kwargs):
         raise Forbidden("Audit events are append-only.")
 
@@ -1868,6 +1877,13 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.alias} v{self.version_index}".replace("  ", " ")
+
+    @property
+    def version_name(self):
+        """The artifact version as `name:vN` (its own number, not the collection's)."""
+        index = getattr(self, "artifact_version_index", None)
+        index = self.version.version_index if index is None else index
+        return f"{self.version.sequence.name}:v{index}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -248,7 +248,7 @@ def collection_history(request, registry, collection):
 
 def _history_context(request, collection):
     form = HistoryFilterForm(request.GET)
-    events = collection.audit_events.select_related("actor", "version__sequence")
+    events = collection.audit_events.with_version_names().select_related("actor")
     if form.is_valid() and form.cleaned_data["action"]:
         events = events.filter(action=form.cleaned_data["action"])
     return {"form": form, "page": Paginator(events, 20).get_page(request.GET.get("page"))}

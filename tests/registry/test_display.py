@@ -84,3 +84,24 @@ def test_a_name_may_wrap_after_its_separators_and_stays_escaped():
     assert breakable("zoo-eval_v2:v0") == "zoo-<wbr>eval_<wbr>v2:<wbr>v0"
     assert breakable("acme/zoo/a.b") == "acme/<wbr>zoo/<wbr>a.<wbr>b"
     assert breakable("<b>x-y</b>") == "&lt;b&gt;x-<wbr>y&lt;/<wbr>b&gt;"
+
+
+def test_action_history_names_each_version_name_vN_in_a_fixed_number_of_queries(
+    client, alice, build
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    models = [build.art("zoo-model", "model") for _ in range(3)]  # zoo-model:v0..v2
+    build.link("model", "classifier", models[2])  # v0 of the collection
+    client.force_login(alice)
+    url = "/registry/model/classifier/history/"
+    with CaptureQueriesContext(connection) as one:
+        body = client.get(url).content.decode()
+    assert 'v0 <span class="muted">(zoo-model:v2)</span>' in body
+    for version in models[:2]:
+        build.link("model", "classifier", version)
+    with CaptureQueriesContext(connection) as three:
+        body = client.get(url).content.decode()
+    assert 'v2 <span class="muted">(zoo-model:v1)</span>' in body
+    assert len(three) == len(one)
