@@ -57,8 +57,9 @@ def _collection(request, registry, name):
 
 def _partial(request):
     """htmx asks for the page's fragment, except when it restores a page of the browser
-    history it has no copy of: that needs the whole page."""
-    return request.htmx and not request.htmx.history_restore_request
+    history it has no copy of, or a boosted form lands here: those need the whole page."""
+    htmx = request.htmx
+    return htmx and not htmx.history_restore_request and not htmx.boosted
 
 
 def _index(version):

@@ -473,3 +473,11 @@ def test_the_pages_write_exactly_the_events_the_api_writes(client, people, log):
         return [(e.action, e.version_id, e.version_index, e.alias, e.actor_id) for e in events]
 
     assert len(trail("by-api")) == 12 and trail("by-page") == trail("by-api")
+
+
+def test_a_boosted_form_landing_on_the_registry_page_gets_the_whole_page(client, people):
+    headers = {"HX-Request": "true", "HX-Boosted": "true"}
+    page = as_(client, people["noah"]).get("/registry/model/", headers=headers)
+    assert "<h1>model</h1>" in page.content.decode()
+    search = client.get("/registry/model/?q=zoo", headers={"HX-Request": "true"})
+    assert "<h1>" not in search.content.decode()  # the search box's fragment
