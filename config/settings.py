@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.ApiErrorsMiddleware",  # outside all that may answer an error
     "config.middleware.RefuseUnstorableMiddleware",  # before any view looks a value up
@@ -75,6 +76,42 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Production over HTTPS (README "Serve it for a team"). LINEAGE_HTTPS=1 when people reach
+# the server by https://: plain http is redirected, cookies are sent over TLS only and
+# browsers are told (HSTS) to use https for LINEAGE_HSTS_SECONDS. Behind a proxy that ends
+# TLS, LINEAGE_BEHIND_PROXY=1 trusts its X-Forwarded-Proto (the proxy must set it, or
+# every request looks like plain http and is redirected forever).
+LINEAGE_HTTPS = envbool("LINEAGE_HTTPS")
+SECURE_SSL_REDIRECT = LINEAGE_HTTPS
+SESSION_COOKIE_SECURE = LINEAGE_HTTPS
+CSRF_COOKIE_SECURE = LINEAGE_HTTPS
+SECURE_HSTS_SECONDS = envint("LINEAGE_HSTS_SECONDS", 31536000 if LINEAGE_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = LINEAGE_HTTPS
+SECURE_HSTS_PRELOAD = LINEAGE_HTTPS
+if envbool("LINEAGE_BEHIND_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Origins (https://registry.example.com) whose form posts are accepted besides the host itself.
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+
+# A strict Content-Security-Policy (django-csp) on every page: scripts, styles, fonts and
+# fetches only from this server, no inline script or event handler (page behaviour is in
+# static/ modules), no plugins, no framing. data: images are the favicon and the icons
+# inside the vendored stylesheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -35,7 +35,8 @@ def demo_data(transactional_db):
 
 @pytest.fixture
 def page(browser, live_server, demo_data, django_user_model):
-    """A page logged in as the demo user; any JavaScript dialog fails the test."""
+    """A page logged in as the demo user; any JavaScript dialog, error or refusal by the
+    Content-Security-Policy fails the test."""
     client = Client()
     client.force_login(django_user_model.objects.get(username="demo"))
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
@@ -46,6 +47,8 @@ def page(browser, live_server, demo_data, django_user_model):
     page.errors = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    # What the Content-Security-Policy refused (an inline script, handler or style).
+    page.on("console", lambda m: "Content Security Policy" in m.text and page.errors.append(m.text))
     page.set_default_timeout(10_000)
     yield page
     context.close()
@@ -54,7 +57,7 @@ def page(browser, live_server, demo_data, django_user_model):
 
 
 def wait_for_graph(page):
-    page.wait_for_function("window.lineageGraphReady === true")
+    page.wait_for_function("() => window.lineageGraphReady === true")
 
 
 def node_id(page, label):

@@ -22,7 +22,8 @@ from .conftest import (
 
 pytestmark = pytest.mark.browser
 READY_WITH = (
-    "window.lineageGraphReady && window.lineageGraph.nodes().some(n => n.data('label') === '%s')"
+    "() => window.lineageGraphReady"
+    " && window.lineageGraph.nodes().some(n => n.data('label') === '%s')"
 )
 
 
@@ -56,7 +57,7 @@ def test_it_recentres_on_a_node(page):
     click_node(page, "split_zoo_dataset:v4")
     page.get_by_role("button", name="Show lineage from here").click()
     page.wait_for_function(
-        "window.lineageGraph.nodes('[?base]').data('label') === 'split_zoo_dataset:v4'"
+        "() => window.lineageGraph.nodes('[?base]').data('label') === 'split_zoo_dataset:v4'"
     )
     wait_for_graph(page)
     assert "7 runs" in graph_labels(page)
@@ -123,7 +124,9 @@ def test_it_says_when_a_hidden_node_is_not_in_the_view_and_clears_the_panel(page
     page.get_by_role("button", name="Custom").click()
     page.get_by_label("Downstream hops").fill("0")
     page.get_by_role("button", name="Apply").click()
-    page.wait_for_function("window.lineageGraphReady && window.lineageGraph.nodes().length === 4")
+    page.wait_for_function(
+        "() => window.lineageGraphReady && window.lineageGraph.nodes().length === 4"
+    )
     expect(panel).to_contain_text("Click a node to see its details.")  # not the old preview
     expect(hidden.get_by_role("listitem")).to_contain_text("not in this view")
     expect(page).to_have_url(re.compile("hidden="))  # kept: a wider view hides it again
@@ -240,7 +243,7 @@ def test_it_fits_and_exposes_the_graph(page):
     open_model_lineage(page)
     page.evaluate("window.lineageGraph.zoom(0.1)")
     page.get_by_role("button", name="Fit").click()
-    page.wait_for_function("window.lineageGraph.zoom() > 0.2")
+    page.wait_for_function("() => window.lineageGraph.zoom() > 0.2")
     data = page.evaluate("window.lineageGraph.nodes('[?base]').data()")
     assert data["kind"] == "artifact" and data["label"] == "zoo-ylbchv20:v0"
     assert data["type"] == "model" and data["level"] == 0
@@ -347,7 +350,7 @@ def test_it_never_draws_an_older_view_over_a_newer_one(page):
     page.get_by_role("button", name="Custom").click()
     page.get_by_label("Upstream hops").fill("1")
     page.get_by_role("button", name="Apply").click()
-    page.wait_for_function("window.lineageGraphReady === false")
+    page.wait_for_function("() => window.lineageGraphReady === false")
     while not held:
         page.wait_for_timeout(50)
     page.get_by_label("Upstream hops").fill("3")
