@@ -39,7 +39,9 @@ print(json.dumps({
 
 
 def run(args, **env):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("LINEAGE_", "DEBUG"))}
+    # Not the test session's own knobs (the browser tests allow async-unsafe ORM calls).
+    skip = ("LINEAGE_", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(skip)}
     base.update(DJANGO_SETTINGS_MODULE="config.settings", LINEAGE_VAR_DIR=env.pop("var"), **env)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
