@@ -133,6 +133,22 @@ ROWS = [
         lambda w: api(f"/api/v1/collections/{w.collection.pk}/versions"),
         {200: VAULT_VIEWERS, 403: {"restricted_viewer"}},
     ),
+    # The lineage graph: what a user may not see there is a locked placeholder.
+    ("lineage of linked", lambda w: api(f"/api/v1/lineage?node={w.linked.node_id}"), {200: LINKED}),
+    (
+        "lineage of unlinked",
+        lambda w: api(f"/api/v1/lineage?node={w.unlinked.node_id}"),
+        {200: TEAM},
+    ),
+    ("lineage of run", lambda w: api(f"/api/v1/lineage?node={w.run.node_id}"), {200: TEAM}),
+    ("lineage page", lambda w: page(f"/lineage/{w.linked.node_id}/"), {200: LINKED}),
+    ("preview linked", lambda w: page(f"/lineage/preview/{w.linked.node_id}/"), {200: LINKED}),
+    ("preview run", lambda w: page(f"/lineage/preview/{w.run.node_id}/"), {200: TEAM}),
+    (
+        "preview open",
+        lambda w: page(f"/lineage/preview/{w.open_version.node_id}/"),
+        {200: EVERYONE},
+    ),
 ]
 
 
