@@ -7,7 +7,7 @@ from registry.errors import InvalidName, NotFound
 
 
 def nid(obj):
-    return f"{'run' if obj.__class__.__name__ == 'Run' else 'artifact'}:{obj.pk}"
+    return obj.node_id  # the models' own (registry.names), as the pages and the API use
 
 
 def show(base, **view):
