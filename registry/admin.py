@@ -7,6 +7,7 @@ and versions are deleted only by the domain's delete, which keeps the lineage ho
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.paginator import Paginator
 from django.utils.html import format_html_join
 
 from .errors import DomainError, on_field
@@ -49,6 +50,29 @@ class ReadOnly:
 
 class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
     pass
+
+
+class KeysFirst(Paginator):
+    """A page of a long table: its ids first (one table, newest first by the primary key),
+    then those rows with their related ones. Asked for in one query, SQLite may join a
+    million rows of the related tables before it stops at the page's hundred."""
+
+    def page(self, number):
+        page = super().page(number)
+        ids = list(page.object_list.values_list("pk", flat=True))
+        rows = self.object_list.filter(pk__in=ids).in_bulk()
+        page.object_list = [rows[pk] for pk in ids if pk in rows]
+        return page
+
+
+class LongList:
+    """Changelists of tables that grow with every run (a million rows): one count, not a
+    second of the whole table; newest first by id, an index walk rather than a sort; no
+    date hierarchy (its DISTINCT months read every row: the date filter stays)."""
+
+    show_full_result_count = False
+    ordering = ["-pk"]
+    paginator = KeysFirst
 
 
 class ReadOnlyInline(ReadOnly, admin.TabularInline):
@@ -112,12 +136,11 @@ class RunForm(DomainForm):
 
 
 @admin.register(Run)
-class RunAdmin(admin.ModelAdmin):
+class RunAdmin(LongList, admin.ModelAdmin):
     form = RunForm
     list_display = ["name", "run_id", "project", "job_type", "state", "author", "started_at"]
     list_filter = ["state", "job_type", "project", "started_at"]
     search_fields = ["name", "run_id", "notes", "host", "project__name", "project__entity"]
-    date_hierarchy = "started_at"
     # Runs are started by clients; which project and person they belong to is not the
     # console's to move (it would move their lineage into another team's view).
     readonly_fields = ["project", "run_id", "author", "inputs_list", "outputs_list"]
@@ -181,7 +204,7 @@ class EntryInline(ReadOnlyInline):
 
 
 @admin.register(ArtifactVersion)
-class ArtifactVersionAdmin(admin.ModelAdmin):
+class ArtifactVersionAdmin(LongList, admin.ModelAdmin):
     list_display = [
         "__str__",
         "type_name",
@@ -194,7 +217,6 @@ class ArtifactVersionAdmin(admin.ModelAdmin):
     ]
     list_filter = ["sequence__type", "generated", "created_at"]
     search_fields = ["sequence__name", "digest", "description"]
-    date_hierarchy = "created_at"
     list_select_related = ["sequence__project"]
     # Versions are immutable content; only the words about them may change.
     readonly_fields = [
@@ -380,7 +402,7 @@ class CollectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ReadOnlyAdmin):
+class MembershipAdmin(LongList, ReadOnlyAdmin):
     list_display = ["__str__", "collection", "index", "version", "created_by", "created_at"]
     list_filter = ["collection__kind", "collection__registry"]
     search_fields = ["collection__name", "version__sequence__name"]
@@ -400,14 +422,14 @@ class BlobAdmin(admin.ModelAdmin):
 
 
 @admin.register(LineageEdge)
-class LineageEdgeAdmin(ReadOnlyAdmin):
+class LineageEdgeAdmin(LongList, ReadOnlyAdmin):
     list_display = ["run", "direction", "version", "use_as", "created_at"]
     list_filter = ["direction", "created_at"]
     search_fields = ["run__name", "run__run_id", "version__sequence__name"]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(LongList, ReadOnlyAdmin):
     list_display = [
         "created_at",
         "action",
@@ -417,9 +439,9 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "alias",
         "actor",
     ]
-    list_filter = ["action", "collection", "actor", "created_at"]
+    # By registry: a filter by collection would list every artifact sequence there is.
+    list_filter = ["action", "collection__registry", "actor", "created_at"]
     search_fields = ["alias", "collection__name", "actor__username"]
-    date_hierarchy = "created_at"
 
     def get_queryset(self, request):
         # Its own select_related: the admin skips list_select_related once one is set.
