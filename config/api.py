@@ -5,9 +5,11 @@ status. Each app brings its own routers; this root only mounts them. Interactive
 /api/v1/docs; schema: /api/v1/openapi.json.
 """
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import Http404
 from django.shortcuts import render
-from ninja import NinjaAPI, Swagger
+from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import _csrf_needed
 from ninja.parser import Parser
@@ -89,6 +91,49 @@ def http_error(request, exc):
     if isinstance(exc.__cause__, DomainError):  # django-ninja wraps the parser's refusal
         return domain_error(request, exc.__cause__)
     return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return _error(
+        request, 413, f"The request body is larger than {limit:,} bytes (LINEAGE_MAX_BODY_BYTES)."
+    )
+
+
+@api.exception_handler(TooManyFilesSent)
+def too_many_files(request, exc):
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    return _error(
+        request, 413, f"One upload takes at most {limit:,} files (LINEAGE_MAX_FILES_PER_UPLOAD)."
+    )
+
+
+class Limits(Schema):
+    max_body_bytes: int
+    max_files_per_upload: int
+    max_upload_bytes: int
+    max_file_bytes: int
+    max_manifest_files: int
+    max_text_chars: int
+    max_json_bytes: int
+
+
+@api.get("/limits", response=Limits, summary="What one request may hold")
+def limits(request):
+    """The server's limits (README "Limits"), for a client to check before it uploads:
+    a JSON body (a manifest), files and bytes in one POST /blobs, one file, files in one
+    version, text without a column length (notes, descriptions), one JSON value
+    (config, summary, metadata)."""
+    return {
+        "max_body_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        "max_files_per_upload": settings.DATA_UPLOAD_MAX_NUMBER_FILES,
+        "max_upload_bytes": settings.FILE_UPLOAD_MAX_MEMORY_SIZE,
+        "max_file_bytes": settings.LINEAGE_MAX_FILE_BYTES,
+        "max_manifest_files": settings.LINEAGE_MAX_MANIFEST_FILES,
+        "max_text_chars": settings.LINEAGE_MAX_TEXT_CHARS,
+        "max_json_bytes": settings.LINEAGE_MAX_JSON_BYTES,
+    }
 
 
 @api.get("/viewer", summary="Who the key belongs to")

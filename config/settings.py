@@ -222,10 +222,25 @@ STORAGES = {
     "blobs": BLOB_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Multipart uploads (only POST /blobs takes them: up to 100 small files) are held in
-# memory, never spooled to the local disk; that endpoint refuses bigger requests.
+# Limits, each its own setting (README "Limits"; GET /api/v1/limits tells clients):
+# - a request body read whole: a version's manifest is the largest (100,000 files are
+#   about 15 MB of JSON), so JSON bodies may be 64 MiB; a page's form never needs more
+#   than Django's 2.5 MiB (config/middleware.py refuses a larger one before reading it);
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("LINEAGE_MAX_BODY_BYTES", 64 * 1024 * 1024)
+LINEAGE_MAX_FORM_BYTES = envint("LINEAGE_MAX_FORM_BYTES", 2621440)
+# - multipart uploads (only POST /blobs takes them: small files together) are held in
+#   memory, never spooled to the local disk: that many files, that many bytes at once;
+DATA_UPLOAD_MAX_NUMBER_FILES = envint("LINEAGE_MAX_FILES_PER_UPLOAD", 100)
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
-FILE_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("LINEAGE_MAX_UPLOAD_BYTES", 32 * 1024 * 1024)
+# - one file's contents (PUT /blobs/<sha256> streams it to storage, never held whole);
+LINEAGE_MAX_FILE_BYTES = envint("LINEAGE_MAX_FILE_BYTES", 100 * 1024**3)
+# - files in one version's manifest;
+LINEAGE_MAX_MANIFEST_FILES = envint("LINEAGE_MAX_MANIFEST_FILES", 250_000)
+# - text without a column length (notes, descriptions) and JSON values (config,
+#   summary, metadata), measured as compact JSON.
+LINEAGE_MAX_TEXT_CHARS = envint("LINEAGE_MAX_TEXT_CHARS", 1_000_000)
+LINEAGE_MAX_JSON_BYTES = envint("LINEAGE_MAX_JSON_BYTES", 16 * 1024 * 1024)
 
 # The lineage engine never returns more nodes than this in one view.
 LINEAGE_MAX_NODES = envint("LINEAGE_MAX_NODES", 2000)

@@ -13,10 +13,12 @@ import io
 import re
 import uuid
 
+from django.conf import settings
 from django.core.files.storage import storages
 
-from .errors import DomainError
+from .errors import DomainError, TooLarge
 from .models import Blob
+from .names import ID_RE
 
 CHUNK = 1024 * 1024
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -32,6 +34,21 @@ class DamagedBlob(DomainError):
     """The stored copy is missing or not the size it was stored with."""
 
     status = 503
+
+
+def declared_length(request):
+    """The Content-Length the sender declared (0 when none, or none we can read)."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    return int(declared) if ID_RE.fullmatch(declared) else 0
+
+
+def check_file_size(size):
+    """One file may be at most LINEAGE_MAX_FILE_BYTES."""
+    if size > settings.LINEAGE_MAX_FILE_BYTES:
+        raise TooLarge(
+            f"A file may be at most {settings.LINEAGE_MAX_FILE_BYTES:,} bytes, "
+            f"this one is {size:,} or more (LINEAGE_MAX_FILE_BYTES)."
+        )
 
 
 def storage():
@@ -57,6 +74,7 @@ class _Checked(io.RawIOBase):
         self.sha.update(chunk)
         self.md.update(chunk)
         self.size += len(chunk)
+        check_file_size(self.size)  # a body that runs on past its Content-Length
         return chunk
 
     def drain(self):

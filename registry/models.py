@@ -29,8 +29,10 @@ from .errors import (
     Conflict,
     Forbidden,
     InvalidName,
+    InvalidText,
     NotFound,
     ReservedAlias,
+    TooLarge,
     TypeMismatch,
     on_field,
 )
@@ -54,9 +56,21 @@ def check_text(instance):
     for field in instance._meta.concrete_fields:
         value = getattr(instance, field.attname)
         if isinstance(field, models.JSONField):
-            validate_json(field.name, value)
+            _check_json_size(field.name, validate_json(field.name, value))
         elif isinstance(field, models.CharField | models.TextField) and isinstance(value, str):
-            validate_text(field.name, value, field.max_length)
+            validate_text(field.name, value, field.max_length or settings.LINEAGE_MAX_TEXT_CHARS)
+
+
+def _check_json_size(field, value):
+    if value is None or isinstance(value, bool | int | float):
+        return
+    size = len(json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str).encode())
+    if size > settings.LINEAGE_MAX_JSON_BYTES:
+        raise InvalidText(
+            f"{field} is too large: {size:,} bytes as JSON, at most "
+            f"{settings.LINEAGE_MAX_JSON_BYTES:,} (LINEAGE_MAX_JSON_BYTES).",
+            field=field,
+        )
 
 
 def is_generated(artifact_type, name):
@@ -1148,6 +1162,11 @@ class ArtifactSequence(ArtifactCollection):
         validate_name(type, "artifact type")
         for alias in aliases:
             validate_alias(alias)
+        if len(files) > settings.LINEAGE_MAX_MANIFEST_FILES:
+            raise TooLarge(
+                f"A version may hold at most {settings.LINEAGE_MAX_MANIFEST_FILES:,} files, "
+                f"not {len(files):,} (LINEAGE_MAX_MANIFEST_FILES)."
+            )
         files = normalized_files(files)
         digest = manifest_digest({path: blob.md5 for path, blob in files.items()})
         with transaction.atomic():

@@ -244,7 +244,7 @@ def validate_json(field, value):
 
 
 def load_json(raw):
-    """A JSON body (bytes) as Python, every key and string checked by validate_json and
+    """A JSON body (bytes or str) as Python, every key and string checked by validate_json and
     NaN or Infinity refused (PostgreSQL's jsonb takes neither). A refusal names the field
     (`config.lr`) or says where the JSON is broken."""
     try:
@@ -254,12 +254,22 @@ def load_json(raw):
             f"The body is not JSON: not UTF-8 ({error.reason} at byte {error.start})."
         ) from None
     except RecursionError:
-        raise InvalidText(f"The body is nested more than {MAX_JSON_DEPTH} deep.") from None
+        raise InvalidText("The body is not JSON we take: it is nested too deep.") from None
     except ValueError as error:  # json.JSONDecodeError, or _no_constant's
         raise InvalidText(f"The body is not JSON: {error}.") from None
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if not _MAYBE_UNSTORABLE_RE.search(raw):  # the walk costs ~1 s for 100,000 files
+        return data
     if isinstance(data, dict):
         return validate_json("", data)
     return validate_json("The body", data)
+
+
+# JSON can only write a NUL or a surrogate as an escape (`\u0000`, `\ud800`: a raw
+# control character is not JSON), or a surrogate as raw bytes json.loads lets through
+# (ED A0-BF): a body without either holds neither, and needs no walk.
+_MAYBE_UNSTORABLE_RE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])|\xed[\xa0-\xbf]")
 
 
 def _no_constant(name):

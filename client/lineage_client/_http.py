@@ -45,6 +45,7 @@ class Session:
         self.base_url = base_url.rstrip("/")
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {key}"
+        self._limits = None
 
     def request(self, method, path, **kwargs):
         url = self.base_url + path
@@ -57,6 +58,18 @@ class Session:
         if response.status_code >= 400:
             raise LineageError(_message(response), response.status_code)
         return response
+
+    def limits(self):
+        """What one request may hold (the server's GET /api/v1/limits), asked once; {}
+        from a server too old to say, which then refuses what it refuses."""
+        if self._limits is None:
+            try:
+                self._limits = self.get_json("/api/v1/limits")
+            except LineageError as error:
+                if error.status != 404:
+                    raise
+                self._limits = {}
+        return self._limits
 
     def get_json(self, path, **params):
         return _json(self.request("GET", path, params=params))

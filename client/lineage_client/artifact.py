@@ -1,6 +1,7 @@
 """Artifact: files to log as a version, or a logged version read from the server."""
 
 import contextlib
+import json
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -8,11 +9,13 @@ from datetime import datetime
 from urllib.parse import quote
 
 from ._files import CHUNK, ReadWithProgress, artifact_path, digests, progress
+from ._http import LineageError
 from ._names import alias_list, check_name
 
 UPLOADS_AT_ONCE = 4
 SMALL_FILE = 256 * 1024  # files up to this size travel together
-PER_BATCH = 100  # Django refuses more files in one request by default
+PER_BATCH = 100  # files in one POST /blobs unless the server's limits say fewer
+BATCH_BYTES = 32 * 1024 * 1024  # bytes in one POST /blobs, likewise
 
 
 def _send_batch(session, entries, bar):
@@ -23,6 +26,46 @@ def _send_batch(session, entries, bar):
     session.request("POST", "/api/v1/blobs", files=files)
     if bar:
         bar.update(sum(entry[3] for entry in entries))
+
+
+def _batches(entries, limits):
+    """Small files in groups of at most the server's files and bytes per POST /blobs
+    (half its bytes: room for the multipart framing)."""
+    per_batch = min(PER_BATCH, limits.get("max_files_per_upload", PER_BATCH))
+    most_bytes = min(BATCH_BYTES, limits.get("max_upload_bytes", BATCH_BYTES)) // 2
+    batches, batch, size = [], [], 0
+    for entry in entries:
+        if batch and (len(batch) >= per_batch or size + entry[3] > most_bytes):
+            batches.append(batch)
+            batch, size = [], 0
+        batch.append(entry)
+        size += entry[3]
+    return batches + [batch] if batch else batches
+
+
+def _over_limits(limits, manifest, body):
+    """What of a version about to be logged the server's limits refuse, or None."""
+    if not limits:
+        return None
+    most = limits["max_manifest_files"]
+    if len(manifest) > most:
+        return f"{len(manifest):,} files; the server takes at most {most:,} in one version."
+    for path, (_, _, _, size) in manifest.items():
+        if size > limits["max_file_bytes"]:
+            return (
+                f"{path} is {size:,} bytes; the server takes at most {limits['max_file_bytes']:,}."
+            )
+    if len(body["description"]) > limits["max_text_chars"]:
+        return f"the description is longer than {limits['max_text_chars']:,} characters."
+    if len(json.dumps(body["metadata"]).encode()) > limits["max_json_bytes"]:
+        return f"the metadata is larger than {limits['max_json_bytes']:,} bytes as JSON."
+    size = len(json.dumps(body).encode())
+    if size > limits["max_body_bytes"]:
+        return (
+            f"its manifest is {size:,} bytes of JSON; the server takes at most "
+            f"{limits['max_body_bytes']:,} in one request."
+        )
+    return None
 
 
 class File:
@@ -206,9 +249,17 @@ class Artifact:
             raise ValueError(f"Path is not a file (any more): {gone[0]!r}.")
         return {path: (local, *digests(local)) for path, local in self._local.items()}
 
-    def _upload(self, session, manifest):
-        """Send the contents the server lacks: small files a hundred to a request, larger
-        ones each as one streamed request; a few requests at once."""
+    def _check_limits(self, limits, manifest, body):
+        """Refuse, before any upload, what the server's limits (GET /api/v1/limits) say
+        it would refuse only once every file is sent."""
+        problem = _over_limits(limits, manifest, body)
+        if problem:
+            raise LineageError(f"Cannot log {self._name}: {problem}")
+
+    def _upload(self, session, manifest, limits=None):
+        """Send the contents the server lacks: small files together (as many as the
+        server's limits take in one request), larger ones each as one streamed request;
+        a few requests at once."""
         sha256s = [entry[1] for entry in manifest.values()]
         missing = set(session.post_json("/api/v1/blobs/missing", {"sha256": sha256s})["missing"])
         todo = list(
@@ -216,7 +267,7 @@ class Artifact:
         )
         bar = progress(sum(entry[3] for entry in todo), f"Uploading {self._name}")
         small = [entry for entry in todo if entry[3] <= SMALL_FILE]
-        jobs = [small[i : i + PER_BATCH] for i in range(0, len(small), PER_BATCH)]
+        jobs = _batches(small, limits or {})
         jobs += [entry for entry in todo if entry[3] > SMALL_FILE]
 
         def send(job):

@@ -131,7 +131,6 @@ class Run:
             artifact = Artifact(name or os.path.basename(path.rstrip("/")), type or "unspecified")
             (artifact.add_dir if os.path.isdir(path) else artifact.add_file)(path)
         manifest = artifact._manifest()
-        artifact._upload(self._session, manifest)
         body = {
             "entity": self.entity,
             "project": self.project,
@@ -143,6 +142,9 @@ class Run:
             "aliases": list(dict.fromkeys([*artifact.aliases, *alias_list(aliases)])),
             "files": {p: {"sha256": e[1], "md5": e[2], "size": e[3]} for p, e in manifest.items()},
         }
+        limits = self._session.limits()
+        artifact._check_limits(limits, manifest, body)  # before anything is uploaded
+        artifact._upload(self._session, manifest, limits)
         answer = self._session.post_json("/api/v1/versions", body)
         artifact._loaded(answer["version"], self._session)
         return artifact

@@ -80,19 +80,25 @@ def missing_blobs(request, data: DigestsIn):
 @router.put("/blobs/{sha256}", response=FileOut, summary="Upload file contents")
 def upload_blob(request, sha256: str):
     """The raw bytes as the request body, streamed to storage and checked against the
-    SHA-256 in the URL (and the base64 MD5 in `Content-MD5` when sent)."""
+    SHA-256 in the URL (and the base64 MD5 in `Content-MD5` when sent). At most
+    LINEAGE_MAX_FILE_BYTES (GET /limits)."""
+    blobs.check_file_size(blobs.declared_length(request))  # before a byte is read
     blob = blobs.store(request, sha256=sha256.lower(), md5=request.headers.get("Content-MD5"))
     return FileOut.of(blob)
 
 
 @router.post("/blobs", response=list[FileOut], summary="Upload many small files at once")
 def upload_blobs(request):
-    """A multipart form whose every file field is named by the SHA-256 of its bytes (at
-    most 100 files, Django's limit): small files cost one request and one commit. The
-    whole request is held in memory, so it may be at most FILE_UPLOAD_MAX_MEMORY_SIZE."""
-    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
-        limit = settings.FILE_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
-        raise TooLarge(f"POST /blobs takes at most {limit} MiB at once: PUT larger files alone.")
+    """A multipart form whose every file field is named by the SHA-256 of its bytes:
+    small files cost one request and one commit. The whole request is held in memory, so
+    it holds at most LINEAGE_MAX_FILES_PER_UPLOAD files and LINEAGE_MAX_UPLOAD_BYTES
+    (GET /limits)."""
+    if blobs.declared_length(request) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
+        limit = settings.FILE_UPLOAD_MAX_MEMORY_SIZE / 2**20
+        raise TooLarge(
+            f"POST /blobs takes at most {limit:g} MiB at once (LINEAGE_MAX_UPLOAD_BYTES): "
+            "PUT larger files alone."
+        )
     uploads = [(upload, name.lower(), None) for name, upload in request.FILES.items()]
     with transaction.atomic():
         stored = blobs.store_many(uploads)
