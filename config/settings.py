@@ -187,6 +187,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
+FORMAT_MODULE_PATH = "config.formats"  # dates with their time zone, in the admin too
 
 # `collectstatic` (run by every make target, and once per test session) copies static/
 # into STATIC_ROOT under content-hashed names, which whitenoise serves, compressed and

@@ -1,4 +1,5 @@
 import datetime
+import re
 import types
 
 import pytest
@@ -347,3 +348,11 @@ def test_the_audit_list_names_each_version_name_vN_in_one_query(world, admin_cli
     with CaptureQueriesContext(connection) as more:
         admin_client.get(url + "&action__exact=alias_added")
     assert len(more) == len(few)
+
+
+def test_the_admin_shows_times_with_their_zone(build, admin_client):
+    model = build.art("zoo-model", "model")
+    build.link("model", "classifier", model)
+    body = admin_client.get("/admin/registry/auditevent/").content.decode()
+    assert re.search(r">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<", body)
+    assert " p.m." not in body and " a.m." not in body
