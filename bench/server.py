@@ -73,6 +73,10 @@ def production_server(env, workers=1, threads=4):
         "WEB_CONCURRENCY": str(workers),
         "WEB_THREADS": str(threads),
     }
+    # `make serve` migrates first: the log-in page reads the users table (first-run help).
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
     command = [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]
     server = subprocess.Popen(
         command,

@@ -26,6 +26,14 @@ from registry.models import (
 )
 
 
+def pytest_configure(config):
+    """Real password hashing costs a large part of a second per user the tests create;
+    no test is about its strength. Servers started as subprocesses keep the defaults."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True, scope="session")
 def collected_static():
     """Pages name static files by their hashed names and whitenoise serves them, as under
