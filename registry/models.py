@@ -1893,6 +1893,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A collection's Action History, newest first, a page at a time.
+        indexes = [
+            models.Index(fields=["collection", "-created_at", "-id"], name="history_newest_first")
+        ]
 
     def __str__(self):
         return f"{self.get_action_display()} {self.alias} v{self.version_index}".replace("  ", " ")
