@@ -229,9 +229,11 @@ class TeamMember(models.Model):
 
 
 def _entities_q(user, field="entity"):
-    """The entities `user` writes into: their own and their teams'."""
-    teams = Team.objects.filter(members__user=user).values("name")
-    return Q(**{field: user.username}) | Q(**{f"{field}__in": teams})
+    """The entities `user` writes into: their teams' and their own (unless a team holds
+    their username: a user created after a team of that name gets no way into it)."""
+    mine = Team.objects.filter(members__user=user).values("name")
+    own = Q(**{field: user.username}) & ~Q(**{f"{field}__in": Team.objects.values("name")})
+    return own | Q(**{f"{field}__in": mine})
 
 
 def require_entity_write(user, entity):
@@ -239,9 +241,9 @@ def require_entity_write(user, entity):
     entity nobody holds yet (neither a user nor a team) becomes a team with `user` as its
     admin: the first writer founds it."""
     names.validate_entity(entity)
-    if entity == user.username:
-        return
     team = Team.objects.filter(name=entity).first()
+    if team is None and entity == user.username:
+        return
     if team is None and not get_user_model().objects.filter(username=entity).exists():
         team = created_or_existing(
             lambda: Team.create(entity, user), Team.objects.filter(name=entity)
@@ -342,6 +344,16 @@ class Project(models.Model):
 
     def is_writable_by(self, user):
         return Project.objects.writable_by(user).filter(pk=self.pk).exists()
+
+    def set_open(self, user, is_open):
+        """Open (every signed-in user sees it) or closed (its entity's members only): a
+        team's admins decide, or the user whose own project it is."""
+        self.require_write(user)
+        team = Team.objects.filter(name=self.entity).first()
+        if team is not None:
+            team.require_admin(user)
+        self.open = bool(is_open)
+        self.save(update_fields=["open"])
 
     def require_write(self, user, visible=None):
         """This project, if `user` may write into it: else 403 when they can see it

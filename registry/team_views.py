@@ -41,7 +41,8 @@ def teams(request):
 @login_required
 def team(request, name):
     """GET: the members and the team's projects; POST (admins): add a member or change
-    a role (`username`, `role`), or remove one (`remove`)."""
+    a role (`username`, `role`), remove one (`remove`), or open or close a project
+    (`project`, `open` 1 or 0)."""
     team = _team(request, name)
     if request.method == "POST":
         try:
@@ -53,6 +54,14 @@ def team(request, name):
 
 
 def _change_members(request, team):
+    if "project" in request.POST:
+        project = Project.objects.filter(entity=team.name, name=request.POST["project"]).first()
+        if project is None:
+            raise Http404("No such project in this team.")
+        project.set_open(request.user, request.POST.get("open") == "1")
+        state = "open to every signed-in user" if project.open else "seen by the team only"
+        messages.success(request, f"{project} is now {state}.")
+        return
     removed = request.POST.get("remove", "").strip()
     if removed:
         team.remove_member(request.user, removed)

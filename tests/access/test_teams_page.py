@@ -1,8 +1,10 @@
 """Teams in the browser: create one, its admins add and remove members."""
 
+import pytest
 from django.test import Client
 
-from registry.models import Team, TeamMember
+from registry.errors import NotFound
+from registry.models import Team, TeamMember, require_entity_write
 
 
 def signed_in(world, who):
@@ -58,3 +60,27 @@ def test_an_unknown_user_or_role_is_refused(world):
     response = client.post("/teams/acme/", {"username": "nobody", "role": "owner"})
     assert response.status_code == 400 and "Invalid role" in response.content.decode()
     assert Team.objects.get(name="acme").role_of(world.users["nobody"]) is None
+
+
+def test_team_admins_open_and_close_a_project(world):
+    nobody = signed_in(world, "nobody")
+    path = "/acme/SECRETproject/artifacts/"
+    member = signed_in(world, "team_member")
+    assert member.post("/teams/acme/", {"project": "SECRETproject", "open": "1"}).status_code == 403
+    assert nobody.get(path).status_code == 404
+    admin = signed_in(world, "team_admin")
+    assert admin.post("/teams/acme/", {"project": "SECRETproject", "open": "1"}).status_code == 302
+    assert nobody.get(path).status_code == 200
+    assert admin.post("/teams/acme/", {"project": "SECRETproject", "open": "0"}).status_code == 302
+    assert nobody.get(path).status_code == 404
+
+
+def test_a_user_named_as_a_team_gets_no_way_into_it(world, django_user_model):
+    """Usernames and team names share one namespace; a user created later with a team's
+    name (by an operator) does not become its member."""
+    acme = django_user_model.objects.create_user("acme")
+    client = Client()
+    client.force_login(acme)
+    assert client.get("/acme/SECRETproject/artifacts/").status_code == 404
+    with pytest.raises(NotFound):
+        require_entity_write(acme, "acme")
