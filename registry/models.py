@@ -17,8 +17,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -258,8 +257,9 @@ def count_of(rows, field):
     """The number of `rows` whose `field` is the outer row, as a correlated subquery:
     one index range per row listed, where `annotate(Count(...))` over two relations
     joins them against each other (a project's runs times its sequences)."""
-    counted = rows.filter(**{field: OuterRef("pk")}).order_by().values(field)
-    return Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0)
+    count = Func(template="COUNT(*)", output_field=models.IntegerField())  # no GROUP BY
+    counted = rows.filter(**{field: OuterRef("pk")}).order_by().annotate(n=count)
+    return Subquery(counted.values("n"))
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -283,7 +283,8 @@ class ProjectQuerySet(models.QuerySet):
         """Each project's `run_count` and `sequence_count`."""
         return self.annotate(
             run_count=count_of(Run.objects.all(), "project"),
-            sequence_count=count_of(ArtifactSequence.objects.all(), "project"),
+            # Only sequences have a project: no `kind` to read, the count is index-only.
+            sequence_count=count_of(ArtifactCollection.objects.all(), "project"),
         )
 
     def find(self, entity, name):

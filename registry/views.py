@@ -224,7 +224,7 @@ def _runs_of(request, version):
         return {"producers": [], "consumers": []}
     found = {}
     for key, runs in (("producers", version.producers()), ("consumers", version.used_by())):
-        runs = runs.visible_to(request.user).distinct().select_related("project")
+        runs = runs.visible_to(request.user).select_related("project")  # edges are unique
         found[key] = list(runs[: RUNS_SHOWN + 1])
         if len(found[key]) > RUNS_SHOWN:
             found[key] = found[key][:RUNS_SHOWN]
