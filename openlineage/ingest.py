@@ -53,8 +53,8 @@ def receive(event, user):
     deadlock on PostgreSQL; the database then cancels one, which is tried again.
 
     Every namespace is a project of one entity (OPENLINEAGE_ENTITY): the key's user must
-    be allowed to write into it (404 otherwise, before anything is read or written)."""
-    require_entity_write(user, entity())
+    be allowed to write into it (404 otherwise, nothing written; the first sender founds
+    its team, in the event's own transaction)."""
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return _receive(event, user)
@@ -68,8 +68,6 @@ DEADLOCK = "40P01"
 
 @transaction.atomic
 def _receive(event, user):
-    # Writing into the OpenLineage entity takes its team, as any write does (its first
-    # sender founds it): events never land where their sender could not see them.
     require_entity_write(user, entity())
     if ReceivedEvent.objects.filter(digest=event.digest).exists():
         return None

@@ -1413,9 +1413,10 @@ def _linked_into(registries):
 
 
 class ArtifactVersionQuerySet(models.QuerySet):
-    """Who reaches a version (PRODUCT.md "Access"): its project's viewers see it, and so
-    do the viewers of a registry it is linked into; downloading and using take the viewer
-    role there (never a restricted viewer's); writing takes its project's entity."""
+    """Who reaches a version (README "Teams and who sees what"): its project's viewers
+    see it, and so do the viewers of a registry it is linked into; downloading and using
+    take the viewer role there (never a restricted viewer's); writing takes its
+    project's entity."""
 
     def visible_to(self, user):
         if user.is_superuser:

@@ -367,3 +367,24 @@ def test_the_file_stream_refuses_another_teams_run(writer_world):
     )
     assert response.status_code == 404
     assert snapshot() == before
+
+
+RUN_INPUTS = """query($entity: String!, $project: String!, $run: String!) {
+  project(entityName: $entity, name: $project) { run(name: $run) {
+    inputArtifacts { edges { node { id } } } } } }"""
+
+
+def test_the_wandb_api_lists_only_the_inputs_a_user_may_see(writer_world):
+    """A run of an open project that used a private version: its inputs are the
+    team's to see, not every reader's."""
+    public_run = Run.objects.get(name="public-run")
+    public_run.use_version(writer_world.unlinked)
+    names = {"entity": "other", "project": "shared", "run": public_run.run_id}
+    seen = {}
+    for who in ("team_member", "nobody"):
+        answer = graphql(writer_world, who, RUN_INPUTS, names)
+        seen[who] = answer["data"]["project"]["run"]["inputArtifacts"]["edges"]
+    assert seen["team_member"] == [
+        {"node": {"id": ids.encode("Artifact", writer_world.unlinked.pk)}}
+    ]
+    assert seen["nobody"] == []

@@ -205,12 +205,14 @@ def resolve_run_user(run, info):
 
 @run_type.field("inputArtifacts")
 def resolve_run_inputs(run, info, first=None, after=None):
-    return connection(run.inputs().order_by("pk"), first, after)
+    inputs = run.inputs().visible_to(info.context["user"])  # not a hidden project's
+    return connection(inputs.order_by("pk"), first, after)
 
 
 @run_type.field("outputArtifacts")
 def resolve_run_outputs(run, info, first=None, after=None):
-    return connection(run.outputs().order_by("pk"), first, after)
+    outputs = run.outputs().visible_to(info.context["user"])
+    return connection(outputs.order_by("pk"), first, after)
 
 
 @run_type.field("files")
