@@ -180,6 +180,7 @@ class ArtifactSequenceAdmin(admin.ModelAdmin):
     form = SequenceForm
     list_display = ["name", "type", "project", "next_index", "created_at"]
     list_filter = ["type", "project"]
+    list_select_related = ["project"]  # else a query per row
     search_fields = ["name", "description", "project__name"]
     exclude = ["kind", "registry"]
     # Sequences appear when versions are logged; their project and type stay (collections
@@ -405,6 +406,7 @@ class CollectionAdmin(admin.ModelAdmin):
 class MembershipAdmin(LongList, ReadOnlyAdmin):
     list_display = ["__str__", "collection", "index", "version", "created_by", "created_at"]
     list_filter = ["collection__kind", "collection__registry"]
+    list_select_related = ["collection__project", "collection__registry", "version__sequence"]
     search_fields = ["collection__name", "version__sequence__name"]
 
 
