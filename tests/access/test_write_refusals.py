@@ -388,3 +388,15 @@ def test_the_wandb_api_lists_only_the_inputs_a_user_may_see(writer_world):
         {"node": {"id": ids.encode("Artifact", writer_world.unlinked.pk)}}
     ]
     assert seen["nobody"] == []
+
+
+COLLECTION = "query($id: ID!) { artifactCollection(id: $id) { name } }"
+
+
+def test_the_wandb_api_finds_a_hidden_projects_sequence_by_id_for_nobody(writer_world):
+    sequence = ids.encode("ArtifactCollection", writer_world.linked.sequence.pk)
+    mine = graphql(writer_world, "team_member", COLLECTION, {"id": sequence})
+    assert mine["data"]["artifactCollection"] == {"name": "SECRETmodel"}
+    theirs = graphql(writer_world, "other_team", COLLECTION, {"id": sequence})
+    assert theirs["data"]["artifactCollection"] is None
+    assert "SECRETmodel" not in json.dumps(theirs)

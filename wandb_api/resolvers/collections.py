@@ -34,7 +34,8 @@ def resolve_artifact(_, info, id):
 
 @query.field("artifactCollection")
 def resolve_artifact_collection_by_id(_, info, id):
-    collection = ArtifactCollection.objects.filter(pk=ids.decode(id, "ArtifactCollection")[1])
+    seen = ArtifactCollection.objects.visible_to(info.context["user"])
+    collection = seen.filter(pk=ids.decode(id, "ArtifactCollection")[1])
     return _visible(info, collection.select_related("registry", "project").first())
 
 
