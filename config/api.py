@@ -40,7 +40,64 @@ class LocalSwagger(Swagger):
         return render(request, "api/docs.html", context)
 
 
-api = NinjaAPI(
+ERROR = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What is wrong, for a person to read."},
+        "errors": {"type": "array", "items": {"type": "object"}, "description": "422 only."},
+    },
+    "required": ["detail"],
+}
+ERRORS = {
+    400: "Bad input: broken JSON, a NUL or lone surrogate, text past its column.",
+    401: "No valid API key.",
+    403: "The key's user may see this but not do it.",
+    404: "No such thing the key's user may see (or no such endpoint).",
+    409: "The current state forbids it (it exists already, or something depends on it).",
+    413: "Past one of the server's limits (GET /api/v1/limits).",
+    422: "A parameter or field of the wrong type, or missing.",
+    503: "The stored copy of the file is damaged.",
+}
+
+
+def error_codes(path, method, operation):
+    """The 4xx (and 503) an operation can answer, from what it takes: every request can
+    carry bad input; lookups and references can miss; writes can be refused."""
+    takes = bool(operation.get("parameters") or operation.get("requestBody"))
+    codes = {400}
+    codes |= {401} if operation.get("security") else set()
+    codes |= {403, 404, 422} if takes or "{" in path else set()
+    codes |= {409} if method in ("post", "put", "patch", "delete") else set()
+    codes |= {413} if method in ("post", "put", "patch") else set()
+    codes |= {503} if "/files/" in path else set()
+    return codes
+
+
+class LineageAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """The schema with the errors each operation can answer, all `{"detail": ...}`."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema["components"].setdefault("schemas", {})["Error"] = ERROR
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                for code in sorted(error_codes(path, method, operation)):
+                    responses.setdefault(
+                        code,
+                        {
+                            "description": ERRORS[code],
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Error"}
+                                }
+                            },
+                        },
+                    )
+        return schema
+
+
+api = LineageAPI(
     title="Lineage Registry API",
     version="1",
     auth=api_key,
