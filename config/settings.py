@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "registry.middleware.CrashSilentRuns",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -242,6 +243,12 @@ LINEAGE_MAX_MANIFEST_FILES = envint("LINEAGE_MAX_MANIFEST_FILES", 250_000)
 #   summary, metadata), measured as compact JSON.
 LINEAGE_MAX_TEXT_CHARS = envint("LINEAGE_MAX_TEXT_CHARS", 1_000_000)
 LINEAGE_MAX_JSON_BYTES = envint("LINEAGE_MAX_JSON_BYTES", 16 * 1024 * 1024)
+
+# A run whose client sent no heartbeat for this long becomes `crashed` (the client sends one
+# every LINEAGE_HEARTBEAT_SECONDS, 30 by default); each app process looks for such runs at
+# most every LINEAGE_RUN_CRASH_CHECK_SECONDS, when it answers a request.
+LINEAGE_RUN_CRASH_AFTER = envint("LINEAGE_RUN_CRASH_AFTER", 300)
+LINEAGE_RUN_CRASH_CHECK_SECONDS = envint("LINEAGE_RUN_CRASH_CHECK_SECONDS", 30)
 
 # The lineage engine never returns more nodes than this in one view.
 LINEAGE_MAX_NODES = envint("LINEAGE_MAX_NODES", 2000)

@@ -417,6 +417,18 @@ class RunQuerySet(models.QuerySet):
             raise NotFound(f"No run {run_id!r} in project {entity}/{project}.")
         return run
 
+    def silent(self):
+        """Running runs whose client has sent no heartbeat for LINEAGE_RUN_CRASH_AFTER
+        seconds. Runs that never had one (OpenLineage's, which end by their events) are
+        never silent."""
+        cutoff = now() - timedelta(seconds=settings.LINEAGE_RUN_CRASH_AFTER)
+        return self.filter(state=Run.State.RUNNING, heartbeat_at__lt=cutoff)
+
+    def crash_silent(self):
+        """Mark the silent runs crashed, ended at their last heartbeat (as the reference
+        product does when a client dies without finishing). Returns how many."""
+        return self.silent().update(state=Run.State.CRASHED, finished_at=F("heartbeat_at"))
+
 
 class Run(models.Model):
     class State(models.TextChoices):
@@ -440,14 +452,19 @@ class Run(models.Model):
     tags = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True)
     host = models.CharField(max_length=256, blank=True)
+    # When the run's client last said it is alive (see RunQuerySet.silent).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
         # A project's runs page lists them newest first, a page at a time.
-        indexes = [models.Index(fields=["project", "-started_at"], name="runs_newest_first")]
         constraints = [models.UniqueConstraint(fields=["project", "run_id"], name="unique_run_id")]
+        indexes = [
+            models.Index(fields=["project", "-started_at"], name="runs_newest_first"),
+            models.Index(fields=["state", "heartbeat_at"], name="run_state_heartbeat"),
+        ]
 
     def __str__(self):
         return self.name or self.run_id
@@ -474,9 +491,19 @@ class Run(models.Model):
             validate_name(run_id, "run id")
             existing = cls.objects.filter(project=project, run_id=run_id).first()
             if existing:
+                existing.beat()
                 return existing, False
             fields["run_id"] = run_id
+        fields["heartbeat_at"] = now()
         return cls.objects.create(project=project, author=_person(user), **fields), True
+
+    def beat(self):
+        """The run's client is alive. A run marked crashed while its client was only out
+        of reach runs again."""
+        runs = Run.objects.filter(pk=self.pk)
+        runs.update(heartbeat_at=now())
+        runs.filter(state=self.State.CRASHED).update(state=self.State.RUNNING, finished_at=None)
+        self.refresh_from_db(fields=["state", "finished_at", "heartbeat_at"])
 
     def update(self, **fields):
         """Set `fields` and save. A run that stopped running gets a finish time if it has

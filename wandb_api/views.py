@@ -73,6 +73,7 @@ def file_stream(request, entity, project, run_id):
         return JsonResponse({"error": "The request body is not JSON."}, status=400)
     except DomainError as e:
         return JsonResponse({"error": e.message}, status=e.status)
+    run.beat()  # the wandb client posts here regularly while it runs: its heartbeat
     stream.apply(run, data)
     return JsonResponse({"exitcode": None, "limits": {}})
 

@@ -43,9 +43,15 @@ class Session:
                 "create one on the server's /settings/ page."
             )
         self.base_url = base_url.rstrip("/")
+        self.key = key
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {key}"
         self._limits = None
+
+    def copy(self):
+        """The same server and key on connections of its own (for another thread: a
+        requests.Session is not safe to share between threads)."""
+        return Session(self.base_url, self.key)
 
     def request(self, method, path, **kwargs):
         url = self.base_url + path

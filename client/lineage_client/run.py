@@ -1,7 +1,10 @@
 """Run: one execution of a script, and what it used and logged."""
 
+import contextlib
 import os
 import socket
+import sys
+import threading
 
 from . import _http
 from ._names import alias_list
@@ -36,6 +39,8 @@ def init(
         "host": socket.gethostname(),
     }
     run = Run._from_server(session.post_json("/api/v1/runs", body), session)
+    run._heartbeat = _Heartbeat(session.copy(), run._api("/heartbeat"))
+    run._heartbeat.start()
     lineage_client.run = run
     return run
 
@@ -51,7 +56,43 @@ def _viewer(session):
     return session.get_json("/api/v1/viewer")["username"]
 
 
+@contextlib.contextmanager
+def _uploading(artifact):
+    """A request failing while an artifact's files go up says so: that is what the
+    script was doing when the server stopped answering."""
+    try:
+        yield
+    except _http.LineageError as error:
+        message = f"Uploading the files of {artifact._name} failed: {error.message}"
+        raise _http.LineageError(message, error.status) from None
+
+
+class _Heartbeat(threading.Thread):
+    """Tells the server every LINEAGE_HEARTBEAT_SECONDS (30) that the run's process is
+    alive, until the run finishes. A process that dies without finishing stops the beats,
+    and the server marks its run crashed (after LINEAGE_RUN_CRASH_AFTER, 5 minutes by
+    default). Daemon: it never keeps a finished script from exiting."""
+
+    def __init__(self, session, path):
+        super().__init__(name="lineage-heartbeat", daemon=True)
+        self.session, self.path = session, path
+        self.every = float(os.environ.get("LINEAGE_HEARTBEAT_SECONDS") or 30)
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(self.every):
+            try:
+                self.session.post_json(self.path, {})
+            except _http.LineageError:
+                pass  # the server is out of reach for now; the next beat may get through
+
+    def stop(self):
+        self.stopped.set()
+
+
 class Run:
+    _heartbeat = None
+
     @classmethod
     def _from_server(cls, data, session):
         run = cls()
@@ -142,9 +183,11 @@ class Run:
             "aliases": list(dict.fromkeys([*artifact.aliases, *alias_list(aliases)])),
             "files": {p: {"sha256": e[1], "md5": e[2], "size": e[3]} for p, e in manifest.items()},
         }
-        limits = self._session.limits()
+        with _uploading(artifact):
+            limits = self._session.limits()
         artifact._check_limits(limits, manifest, body)  # before anything is uploaded
-        artifact._upload(self._session, manifest, limits)
+        with _uploading(artifact):
+            artifact._upload(self._session, manifest, limits)
         answer = self._session.post_json("/api/v1/versions", body)
         artifact._loaded(answer["version"], self._session)
         return artifact
@@ -170,6 +213,8 @@ class Run:
         self.summary.update(data)
 
     def finish(self, exit_code=None):
+        if self._heartbeat:
+            self._heartbeat.stop()
         state = "finished" if not exit_code else "failed"
         body = {"state": state, "summary": self.summary, "config": self.config}
         self._data = self._session.post_json(self._api(), body, method="PATCH")
@@ -178,5 +223,17 @@ class Run:
         return self
 
     def __exit__(self, kind, error, traceback):
-        self.finish(exit_code=1 if kind else 0)
+        if kind is None:
+            self.finish(exit_code=0)
+            return False
+        try:
+            self.finish(exit_code=1)
+        except _http.LineageError as failed:
+            # The error that ended the run goes on, not this one: it is the cause (an
+            # upload the server stopped answering, say), and it is what the person sees.
+            print(
+                f"lineage: could not mark run {self.path} failed ({failed}); the server "
+                "marks it crashed when it stops hearing from this process.",
+                file=sys.stderr,
+            )
         return False

@@ -69,6 +69,17 @@ def update_run(request, entity: str, project: str, run_id: str, data: RunUpdate)
     return RunOut.of(run)
 
 
+@router.post(
+    "/{entity}/{project}/{run_id}/heartbeat", response=RunOut, summary="Say a run is alive"
+)
+def heartbeat(request, entity: str, project: str, run_id: str):
+    """The run's client is still at work. A running run that hears none for
+    LINEAGE_RUN_CRASH_AFTER seconds becomes crashed; a crashed one that hears one runs again."""
+    run = _run_to_write(request.user, entity, project, run_id)
+    run.beat()
+    return RunOut.of(run)
+
+
 @router.get("/{entity}/{project}/{run_id}/inputs", response=list[VersionOut], summary="Inputs")
 def run_inputs(request, entity: str, project: str, run_id: str):
     run = Run.objects.visible_to(request.user).find(entity, project, run_id)
