@@ -12,7 +12,9 @@
 3. In one subprocess per database, the Django test client signed in as the demo's
    superuser GETs each page `repeat` times (after two warm-ups); p50 in ms, the number of
    SQL queries and the slowest one.
-4. One table: each page on both databases and the ratio (target: within 3x).
+4. One table: each page on both databases and the ratio of the best times (the machine
+   is shared; the best of several is what the page costs when nothing else runs),
+   target within 3x; then the slowest query of each page on the large database.
 """
 
 import argparse
@@ -185,6 +187,7 @@ def _time_page(client, url, repeat, connection, limit=LIMIT):
         "status": response.status_code,
         "bytes": len(response.content),
         "ms": statistics.median(times) * 1000,
+        "best": min(times) * 1000,
         "queries": len(queries.captured_queries),
         "slowest": (float(slowest["time"]) * 1000, slowest["sql"][:160]) if slowest else None,
     }
@@ -222,7 +225,8 @@ def report(edges, counts, demo, big, repeat, engine):
     for page in demo:
         d, b = demo[page], big[page]
         if "timeout" in b:
-            rows.append([page, f"{d['ms']:.1f}", f"> {b['timeout'] * 1000:,}", "-", "-", "-", "-"])
+            cut = f"> {b['timeout'] * 1000:,}"
+            rows.append([page, f"{d['ms']:.1f}", cut, f"{d['best']:.1f}", cut, "-", "-", "-", "-"])
             continue
         flag = "" if d["status"] == b["status"] == 200 else f" (HTTP {d['status']}/{b['status']})"
         slowest = b["slowest"][0] if b["slowest"] else 0
@@ -231,7 +235,9 @@ def report(edges, counts, demo, big, repeat, engine):
                 page + flag,
                 f"{d['ms']:.1f}",
                 f"{b['ms']:.1f}",
-                f"{b['ms'] / d['ms']:.1f}x",
+                f"{d['best']:.1f}",
+                f"{b['best']:.1f}",
+                f"{b['best'] / d['best']:.1f}x",
                 f"{d['queries']} / {b['queries']}",
                 f"{slowest:.1f}",
                 f"{b['bytes'] // 1024}",
@@ -240,11 +246,23 @@ def report(edges, counts, demo, big, repeat, engine):
     print(
         f"\nPages on {engine}: the demo database beside a large one ({edges:,} edges: "
         f"{counts['runs']:,} runs, {counts['sequences']:,} artifact sequences, "
-        f"{counts['links']:,} versions in model/bench-models); p50 of {repeat} GETs"
+        f"{counts['links']:,} versions in model/bench-models); p50 and best of {repeat} GETs "
+        "in ms (the ratio compares the best: on a shared machine it is the least disturbed)"
     )
     print(f"machine: {os.cpu_count()} cores, {sys.platform}, Python {sys.version.split()[0]}\n")
     lineage_bench.table(
-        ["page", "demo ms", "large ms", "ratio", "queries", "slowest query ms", "large KiB"], rows
+        [
+            "page",
+            "demo p50",
+            "large p50",
+            "demo best",
+            "large best",
+            "ratio (best)",
+            "queries",
+            "slowest query ms",
+            "large KiB",
+        ],
+        rows,
     )
     slow = [(p, big[p]["slowest"]) for p in big if big[p].get("slowest")]
     print("\nslowest query of each page on the large database:")
