@@ -13,8 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from graphql import GraphQLError
 
 from registry import blobs
-from registry.errors import DomainError, NotFound
+from registry.errors import DomainError, InvalidText, NotFound
 from registry.models import ArtifactVersion, Blob, Run
+from registry.names import load_json
 
 from . import file_stream as stream
 from . import tokens
@@ -49,9 +50,9 @@ def graphql(request):
     if user is None:
         return _errors(INVALID_KEY, 401)
     try:
-        data = json.loads(request.body)
-    except ValueError:
-        return _errors("The request body is not JSON.", 400)
+        data = load_json(request.body)  # NUL, lone surrogates, NaN refused, field named
+    except InvalidText as error:
+        return _errors(error.message, 400)
     if isinstance(data, dict) and not data.get("operationName"):
         data.pop("operationName", None)  # the client's Python side sends "" for none
     context = {"request": request, "user": user}

@@ -4,6 +4,7 @@ surrogates (neither database encodes them: 500 on both), text longer than its co
 (PostgreSQL's varchar refused it: 500), NaN (PostgreSQL's jsonb refuses it). Lookups
 of such text answer 404. Nothing is written."""
 
+import base64
 import json
 
 import pytest
@@ -192,3 +193,17 @@ def test_an_api_query_value_with_a_nul_answers_400_naming_it(api, version):
 def test_an_openlineage_event_with_hostile_text_is_refused(api, raw, field):
     assert_refused(post(api, "/api/v1/lineage", raw), 400, field)
     assert not Run.objects.exists()
+
+
+@pytest.mark.parametrize(("value", "fault"), [("a\\u0000", "NUL"), ("a\\ud800", "lone surrogate")])
+def test_graphql_variables_no_database_stores_are_refused(alice, value, fault):
+    """Before: a resolver's lookup failed on them ("Internal error.", PostgreSQL; the
+    surrogate on both databases)."""
+    query = 'query($n: String!) { project(name: $n, entityName: \\"acme\\") { id } }'
+    raw = f'{{"query": "{query}", "variables": {{"n": "{value}"}}}}'
+    key = base64.b64encode(f"api:{ApiKey.create_for(alice)[1]}".encode()).decode()
+    response = Client(HTTP_AUTHORIZATION=f"Basic {key}").post(
+        "/graphql", raw, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert f"variables.n cannot contain a {fault}" in response.json()["errors"][0]["message"]
