@@ -489,13 +489,22 @@ class Run(models.Model):
         resuming it). Returns (run, created)."""
         if run_id:
             validate_name(run_id, "run id")
-            existing = cls.objects.filter(project=project, run_id=run_id).first()
-            if existing:
-                existing.beat()
-                return existing, False
-            fields["run_id"] = run_id
-        fields["heartbeat_at"] = now()
-        return cls.objects.create(project=project, author=_person(user), **fields), True
+            runs = cls.objects.filter(project=project, run_id=run_id)
+            existing = runs.first()
+            if existing is None:
+                try:
+                    with transaction.atomic():  # a savepoint: a concurrent start may win
+                        return cls._new(project, user, run_id=run_id, **fields), True
+                except IntegrityError:  # it did: this is a resume of its run
+                    existing = runs.get()
+            existing.beat()
+            return existing, False
+        return cls._new(project, user, **fields), True
+
+    @classmethod
+    def _new(cls, project, user, **fields):
+        author = _person(user)
+        return cls.objects.create(project=project, author=author, heartbeat_at=now(), **fields)
 
     def beat(self):
         """The run's client is alive. A run marked crashed while its client was only out
@@ -1371,7 +1380,7 @@ class Collection(ArtifactCollection):
         try:
             with transaction.atomic():  # a savepoint: the race loser's transaction goes on
                 return cls.create(registry, name, artifact_type)
-        except IntegrityError:
+        except (IntegrityError, AlreadyExists):  # the winner committed before or after our check
             return cls.objects.get(registry=registry, name=name)
 
     def edit_description(self, actor, description):

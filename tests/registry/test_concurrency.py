@@ -1,4 +1,5 @@
-"""Real concurrent writers on PostgreSQL: version numbers never collide nor leave gaps."""
+"""Real concurrent writers on PostgreSQL: version numbers never collide nor leave gaps,
+first links into a new collection all land, one run id makes one run."""
 
 import multiprocessing
 
@@ -6,7 +7,15 @@ import pytest
 from django.db import connections
 
 from registry.blobs import store_bytes
-from registry.models import ArtifactSequence, Membership, Project
+from registry.models import (
+    ArtifactSequence,
+    ArtifactVersion,
+    Collection,
+    Membership,
+    Project,
+    Registry,
+    Run,
+)
 
 WRITERS, VERSIONS_EACH = 8, 25
 
@@ -43,3 +52,77 @@ def test_it_numbers_concurrent_versions_without_gap_or_duplicate(require_postgre
     assert [version.version for version in named] == [f"v{n}" for n in range(total)]
     assert len({version.pk for version in named}) == total
     assert sequence.version_by_alias("latest").version == f"v{total - 1}"
+
+
+ROUNDS = 18
+
+
+def _in_rounds(target, *args):
+    """Run `target(writer, round, *args)` in WRITERS processes, all starting each round at
+    once; returns what each process reports (the errors it met, as text)."""
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    start, errors = context.Barrier(WRITERS), context.Queue()
+
+    def work(writer):
+        connections.close_all()  # a forked child must open its own connection
+        for round in range(ROUNDS):
+            start.wait()
+            try:
+                target(writer, round, *args)
+            except Exception as error:  # noqa: BLE001 (reported to the test)
+                errors.put(f"round {round}, writer {writer}: {type(error).__name__}: {error}")
+        connections.close_all()
+
+    workers = [context.Process(target=work, args=(n,)) for n in range(WRITERS)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0] * WRITERS
+    found = []
+    while not errors.empty():
+        found.append(errors.get())
+    return found
+
+
+def _link_first(writer, round, versions):
+    version = ArtifactVersion.objects.get(pk=versions[writer])
+    Collection.link(Registry.objects.get(name="model"), f"new-{round}", version)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_links_into_a_new_collection_all_land(require_postgres):
+    project = Project.get_or_create_path("acme", "zoo")
+    versions = [
+        ArtifactSequence.log_version(project, f"model-{n}", "model", {"m": store_bytes(b"%d" % n)})[
+            0
+        ]
+        for n in range(WRITERS)
+    ]
+    assert _in_rounds(_link_first, [v.pk for v in versions]) == []
+    for round in range(ROUNDS):
+        collection = Collection.objects.get(registry__name="model", name=f"new-{round}")
+        linked = set(collection.memberships.values_list("version", flat=True))
+        assert linked == {v.pk for v in versions}
+        indexes = sorted(collection.memberships.values_list("index", flat=True))
+        assert indexes == list(range(WRITERS))
+
+
+def _start(writer, round, project_pk, created):
+    project = Project.objects.get(pk=project_pk)
+    run, new = Run.start(project, None, run_id=f"shared-{round}")
+    created.put((round, new, run.pk))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_create_or_resume_of_one_run_id_gives_one_run(require_postgres):
+    project = Project.get_or_create_path("acme", "zoo")
+    created = multiprocessing.get_context("fork").Queue()
+    assert _in_rounds(_start, project.pk, created) == []
+    answers = [created.get(timeout=10) for _ in range(WRITERS * ROUNDS)]
+    for round in range(ROUNDS):
+        mine = [(new, pk) for r, new, pk in answers if r == round]
+        assert sorted(new for new, _ in mine) == [False] * (WRITERS - 1) + [True]
+        assert len({pk for _, pk in mine}) == 1
+    assert Run.objects.filter(project=project).count() == ROUNDS
