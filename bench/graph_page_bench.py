@@ -130,7 +130,7 @@ def measure(url, bases, repeat):
             for _ in range(repeat + 1):  # the first run warms the server and the cache
                 started = time.perf_counter()
                 page.goto(target)
-                page.wait_for_function("window.lineageGraphReady === true", timeout=120_000)
+                page.wait_for_function("() => window.lineageGraphReady === true", timeout=120_000)
                 times.append(time.perf_counter() - started)
             nodes = page.evaluate("window.lineageGraph.nodes().length")
             timings = page.evaluate("window.lineageTimings")

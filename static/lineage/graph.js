@@ -203,6 +203,7 @@ async function load(select = null) {
 function draw(answer, select) {
   cy.startBatch();
   cy.elements().remove();
+  styleFor(answer.elements.nodes.length);
   const drawStarted = performance.now();
   cy.add({ nodes: decorate(answer.elements.nodes), edges: answer.elements.edges });
   cy.nodes().forEach((n) => {
@@ -229,10 +230,8 @@ function draw(answer, select) {
 }
 
 // Fit shows everything; a small graph must also be readable, a tiny one not huge.
-// cy.fit() measures every label to find the extent (300 ms for 500 nodes); labels sit
-// inside their nodes here, so the nodes' boxes are the extent.
 function fitView(padding = 20) {
-  const box = cy.nodes(":visible").boundingBox({ includeLabels: false, includeOverlays: false });
+  const box = nodesBox();
   if (!box.w || !box.h) return cy.fit(undefined, padding);
   const zoom = Math.min((cy.width() - 2 * padding) / box.w, (cy.height() - 2 * padding) / box.h);
   const clamped = Math.max(cy.minZoom(), Math.min(cy.maxZoom(), zoom));
@@ -240,6 +239,20 @@ function fitView(padding = 20) {
     zoom: clamped,
     pan: { x: (cy.width() - clamped * (box.x1 + box.x2)) / 2, y: (cy.height() - clamped * (box.y1 + box.y2)) / 2 },
   });
+}
+
+// The shown nodes' extent from their positions and sizes. cy.fit() and boundingBox() first
+// style and measure every node and label (700 ms for 2,000 nodes); labels sit inside
+// their nodes here, so the nodes' boxes are the extent.
+function nodesBox() {
+  let [x1, y1, x2, y2] = [Infinity, Infinity, -Infinity, -Infinity];
+  cy.nodes().forEach((n) => {
+    if (state.hidden.has(n.id())) return;
+    const { x, y } = n.position();
+    const [w, h] = [n.data("_width") / 2, n.data("_height") / 2];
+    [x1, y1, x2, y2] = [Math.min(x1, x - w), Math.min(y1, y - h), Math.max(x2, x + w), Math.max(y2, y + h)];
+  });
+  return x1 > x2 ? { w: 0, h: 0 } : { x1, y1, x2, y2, w: x2 - x1, h: y2 - y1 };
 }
 
 function readableZoom() {
@@ -263,6 +276,49 @@ function layoutOptions(count) {
   const common = { animate: false, fit: false };  // fitView() fits, without measuring labels
   if (count <= DAGRE_LIMIT) return { name: "dagre", rankDir: "LR", nodeSep: 20, rankSep: 36, ...common };
   return { name: "preset", positions: columnPositions(), ...common };
+}
+
+// A large view draws no labels but near the viewport, and only at a zoom where they can be
+// read: Cytoscape measures and styles every label it has before the first frame (half of
+// it for 2,000 nodes), though at the zoom that fits them all not one is readable.
+// Straight edges skip the bezier's bundling of parallel edges.
+const LABEL_ZOOM = 0.4;  // 15px text at 6px
+const LARGE_STYLE = [
+  { selector: "node", style: { label: "", "text-wrap": "none" } },
+  { selector: "node.labelled", style: { label: "data(_text)", "text-wrap": "wrap" } },
+  { selector: "edge", style: { "curve-style": "straight" } },
+];
+let styledLarge = false;
+
+function styleFor(count) {
+  const large = count > DAGRE_LIMIT;
+  if (large === styledLarge) return;
+  styledLarge = large;
+  cy.style(large ? [...style, ...LARGE_STYLE] : style);
+}
+
+// Label the nodes in (and a screen around) the viewport; called once a pan or zoom ends.
+function labelNearView() {
+  if (!styledLarge) return;
+  const near = [];
+  if (cy.zoom() >= LABEL_ZOOM) {
+    const { x1, y1, w, h } = cy.extent();
+    cy.nodes().forEach((n) => {
+      const { x, y } = n.position();
+      if (x > x1 - w && x < x1 + 2 * w && y > y1 - h && y < y1 + 2 * h) near.push(n);
+    });
+  }
+  cy.batch(() => {
+    cy.nodes(".labelled").removeClass("labelled");
+    cy.collection(near).addClass("labelled");
+  });
+}
+
+let labelTimer = null;
+
+function labelSoon() {
+  clearTimeout(labelTimer);
+  labelTimer = setTimeout(labelNearView, 120);
 }
 
 const byLabel = new Intl.Collator(undefined, { numeric: true });  // train-2 before train-10
@@ -528,6 +584,13 @@ function download(name, blob) {
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
 
+// The whole graph with every label, a large view's too.
+function exportPng() {
+  if (styledLarge) cy.nodes().addClass("labelled");
+  download("lineage.png", cy.png({ full: true, bg: "#ffffff", output: "blob", scale: 2 }));
+  labelNearView();
+}
+
 function exportJson() {
   const data = { ...state.answer, view: viewQuery(), hidden: [...state.hidden], extract: [...state.extract] };
   download("lineage.json", new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
@@ -539,6 +602,7 @@ cy.on("tap", "node", (event) => selectNode(event.target));
 cy.on("mouseover", "node", (event) => showEye(event.target));
 cy.on("mouseout", "node", hideEyeSoon);
 cy.on("pan zoom drag", () => { eye.hidden = true; });
+cy.on("viewport", labelSoon);
 eye.addEventListener("mouseenter", () => clearTimeout(eyeTimer));
 eye.addEventListener("mouseleave", hideEyeSoon);
 eye.addEventListener("click", () => eyeTarget && hideNode(eyeTarget));
@@ -553,8 +617,7 @@ $("lineage-fit").addEventListener("click", () => fitView(24));
 $("lineage-zoom-in").addEventListener("click", () => zoomBy(ZOOM_STEP));
 $("lineage-zoom-out").addEventListener("click", () => zoomBy(1 / ZOOM_STEP));
 $("lineage-canvas").parentElement.addEventListener("wheel", wheelZoom, { capture: true, passive: false });
-$("lineage-export-png").addEventListener("click", () =>
-  download("lineage.png", cy.png({ full: true, bg: "#ffffff", output: "blob", scale: 2 })));
+$("lineage-export-png").addEventListener("click", exportPng);
 $("lineage-export-json").addEventListener("click", exportJson);
 $("lineage-custom-toggle").addEventListener("click", () => setCustomOpen(form.hidden));
 $("lineage-custom-close").addEventListener("click", () => setCustomOpen(false));

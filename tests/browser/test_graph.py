@@ -398,8 +398,9 @@ def test_it_shows_hostile_names_as_text_in_cluster_panels_and_the_hidden_list(pa
     assert page.locator("#lineage-graph img").count() == 0
 
 
-def test_it_lays_out_a_large_view_in_columns_by_level(page):
-    """Past dagre's budget the view stands in columns by level, rows in line."""
+def test_it_lays_out_a_large_view_in_columns_by_level_and_labels_what_is_in_view(page):
+    """Past dagre's budget the view stands in columns by level, rows in line; labels are
+    drawn only near the viewport at a readable zoom, and a node there opens on a click."""
     from registry.blobs import store_bytes
     from registry.models import Project
 
@@ -428,3 +429,24 @@ def test_it_lays_out_a_large_view_in_columns_by_level(page):
     runs = sorted(node["y"] for node in nodes if node["level"] == 1)
     tallest = max(node["height"] for node in nodes)
     assert all(b - a >= tallest for a, b in zip(runs, runs[1:], strict=False))  # no overlap
+    labelled = "() => window.lineageGraph.nodes('.labelled').map(n => n.data('label'))"
+    assert page.evaluate(labelled) == []  # fitted: far too small to read
+    page.evaluate(
+        """(() => {
+            const cy = window.lineageGraph;
+            cy.zoom(1);
+            cy.center(cy.nodes().filter(n => n.data('label') === 'sweep-7'));
+        })()"""
+    )
+    page.wait_for_function(labelled + ".includes('sweep-7')")
+    shown = page.evaluate(labelled)
+    assert "wide-model:v7" in shown and "sweep-139" not in shown
+    label = """(label) => {
+        const node = window.lineageGraph.nodes().filter(n => n.data('label') === label)[0];
+        return [node.style('label'), node.data('_text')];
+    }"""
+    drawn, text = page.evaluate(label, "sweep-7")
+    assert drawn == text and "7" in text
+    assert page.evaluate(label, "sweep-139")[0] == ""
+    click_node(page, "sweep-7")
+    expect(page.locator("#lineage-panel").get_by_role("heading", name="sweep-7")).to_be_visible()
