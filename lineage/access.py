@@ -1,4 +1,5 @@
-"""What of the graph a person may see (PRODUCT.md "Access"), for the engine.
+"""What of the graph a person may see (the README's "Teams and who sees what"), for the
+engine.
 
 A node the user may not see (a run or version of a project they cannot see, not reached
 through a registry they can see: the models' `visible_to` querysets, the one definition)

@@ -1,6 +1,7 @@
-"""The graph never leaks (PRODUCT.md "Access"): a node the user may not see is a locked
-placeholder in the engine's answer, the lineage API, previews, cluster panels and impact
-counts; its edges are kept; no filter tells its type by what it keeps."""
+"""The graph never leaks (the README's "Teams and who sees what"): a node the user may
+not see is a locked placeholder in the engine's answer, the lineage API, previews,
+cluster panels and impact counts; its edges are kept; no filter tells its type by what
+it keeps."""
 
 import json
 import re
