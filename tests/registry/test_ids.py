@@ -106,3 +106,14 @@ def test_the_api_refuses_bad_version_numbers_in_names(api, version, pk):
     response = api.get(f"/api/v1/collections/resolve?name=model/zoo:v{pk}")
     assert response.status_code in (400, 404), response.content
     assert response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.parametrize("pk", ["١", "²", HUGE])
+def test_wandb_ids_take_the_same_numbers(pk):
+    """'Artifact:١' was read as Artifact 1."""
+    from registry.errors import NotFound
+    from wandb_api import ids
+
+    assert ids.decode(ids.encode("Artifact", 1), "Artifact") == ("Artifact", 1)
+    with pytest.raises(NotFound):
+        ids.decode(ids.encode("Artifact", pk), "Artifact")
