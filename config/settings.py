@@ -132,9 +132,15 @@ TEMPLATES = [
     },
 ]
 
+# Each request thread keeps its database connection for LINEAGE_DB_CONN_MAX_AGE seconds
+# (then its next request opens a new one; 0: closed after every request), checked before
+# reuse. A server thus holds at most WEB_CONCURRENCY x WEB_THREADS connections (README
+# "Serve it for a team": keep the sum over all servers below PostgreSQL's max_connections).
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}", conn_max_age=60
+        default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=envint("LINEAGE_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -1,0 +1,48 @@
+"""Database connections an app server holds on PostgreSQL (issue 13, finding 4): at most
+WEB_CONCURRENCY x WEB_THREADS however many requests come at once, and none once idle
+with LINEAGE_DB_CONN_MAX_AGE=0. Real gunicorn processes, as `make serve` runs them."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from django.db import connection
+
+from bench.server import production_server
+
+from .test_killed_upload import server_env  # noqa: F401 (a fixture)
+
+WORKERS, THREADS = 2, 3
+
+
+def held():
+    """Connections to the test database, this test's own included."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def load(url, key, requests_=120, at_once=24):
+    def one(_):
+        headers = {"Authorization": f"Bearer {key}"}
+        return requests.get(f"{url}/api/v1/viewer", headers=headers, timeout=60).status_code
+
+    with ThreadPoolExecutor(at_once) as pool:
+        return set(pool.map(one, range(requests_)))
+
+
+@pytest.mark.parametrize("max_age, most, least", [("60", WORKERS * THREADS, 1), ("0", 0, 0)])
+def test_a_server_holds_at_most_one_connection_per_thread(
+    require_postgres,
+    server_env,  # noqa: F811
+    max_age,
+    most,
+    least,
+):
+    env, key = server_env
+    before = held()
+    with production_server(
+        {**env, "LINEAGE_DB_CONN_MAX_AGE": max_age}, workers=WORKERS, threads=THREADS
+    ) as (server, url):
+        assert load(url, key) == {200}
+        assert least <= held() - before <= most
