@@ -144,6 +144,7 @@ def collection_page(request, collection, version, status=200, **forms):
     memberships = _names_shown(list(versions_page.object_list))
     if current:
         _names_shown([current])
+    _mark_sources(request.user, [*memberships, *([current] if current else [])])
     picker = memberships if current is None or current in memberships else [current, *memberships]
     registry = collection.registry
     context = {
@@ -154,6 +155,7 @@ def collection_page(request, collection, version, status=200, **forms):
         "versions_page": versions_page,
         "current": current,
         "version": current.version if current else None,
+        "project_visible": current.source_visible if current else False,
         "node_id": current.version.node_id if current else None,
         "links": current.version.registry_links_visible_to(request.user) if current else [],
         **_runs_of(request, current.version if current else None),
@@ -190,6 +192,17 @@ def _names_shown(memberships):
     for m in memberships:  # the versions' names, without a query per row
         m.version.version_index = m.source_index
     return memberships
+
+
+def _mark_sources(user, memberships):
+    """Each one's `source_visible`: a version shared through a registry links to its own
+    page only for who may see its project (anyone else would get a 404)."""
+    projects = {m.version.sequence.project_id for m in memberships}
+    seen = set(
+        Project.objects.visible_to(user).filter(pk__in=projects).values_list("pk", flat=True)
+    )
+    for m in memberships:
+        m.source_visible = m.version.sequence.project_id in seen
 
 
 def _alias_rows(collection, current, registry):
@@ -316,6 +329,7 @@ def version(request, entity, project, type, name, version):
         "sequence": sequence,
         "project": sequence.project,
         "version": version,
+        "project_visible": True,  # this is its project's page
         **_runs_of(request, version),
         "node_id": version.node_id,
         "links": version.registry_links_visible_to(request.user),

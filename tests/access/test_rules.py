@@ -93,3 +93,13 @@ def test_team_admins_manage_members(world):
         team.remove_member(admin, "team_admin")  # the last admin
     with pytest.raises(AlreadyExists):
         Team.create("nobody", admin)  # a user's personal entity
+
+
+@pytest.mark.parametrize("who, linked", [("team_member", True), ("registry_viewer", False)])
+def test_a_collection_version_links_its_source_page_only_for_who_sees_it(
+    world, client, who, linked
+):
+    world.vault.members.get_or_create(user=world.users[who])  # a viewer at least
+    client.force_login(world.users[who])
+    page = client.get("/registry/vault/SECRETvault-models/v0/").content.decode()
+    assert (f'href="{world.linked.get_absolute_url()}"' in page) == linked
