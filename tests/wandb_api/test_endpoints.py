@@ -2,6 +2,7 @@
 half-written visible."""
 
 import base64
+import datetime
 import json
 
 import pytest
@@ -152,3 +153,19 @@ def test_it_names_an_unknown_run_id_in_an_upsert(client, basic):
     ).json()
     assert answer["data"]["upsertBucket"] is None
     assert answer["errors"][0]["message"] == f"No run with id {unknown!r}."
+
+
+def test_a_runs_heartbeat_is_its_last_sign_of_life(client, basic, alice):
+    project = Project.get_or_create_path("alice", "zoo")
+    run, _ = Run.start(project, alice)
+    beat = run.started_at + datetime.timedelta(minutes=7)
+    Run.objects.filter(pk=run.pk).update(heartbeat_at=beat)
+    answer = graphql(
+        client,
+        basic,
+        """query ($run: String!) { project(name: "zoo", entityName: "alice") {
+             run(name: $run) { heartbeatAt updatedAt } } }""",
+        run=run.run_id,
+    ).json()["data"]["project"]["run"]
+    assert datetime.datetime.fromisoformat(answer["heartbeatAt"]) == beat
+    assert datetime.datetime.fromisoformat(answer["updatedAt"]) == beat

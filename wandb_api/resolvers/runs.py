@@ -170,9 +170,13 @@ def resolve_run_created_at(run, info):
 
 
 @run_type.field("heartbeatAt")
-@run_type.field("updatedAt")
 def resolve_run_heartbeat(run, info):
-    return run.finished_at or run.started_at
+    return run.heartbeat_at or run.started_at
+
+
+@run_type.field("updatedAt")
+def resolve_run_updated(run, info):
+    return run.finished_at or run.heartbeat_at or run.started_at
 
 
 @run_type.field("historyLineCount")
