@@ -8,11 +8,19 @@ and times, per case, from `page.goto` to `window.lineageGraphReady` (set by grap
 the view is laid out and drawn), then clicks the base node to check it answers.
 Cases: 50, 500 and 2,000 visible nodes with "Expand clusters" on, and a hub dataset
 with 10,000 consumers drawn with clusters on.
+
+`--against REV` measures a git revision side by side in the same run: its checkout (a
+temporary git worktree, with this checkout's static/vendor) serves a copy of the same
+database, and each navigation is timed on both in turn, so the machine's load falls on
+both alike.
 """
 
 import argparse
+import contextlib
 import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -78,6 +86,7 @@ def build(consumers):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--against", metavar="REV", help="a git revision to measure beside")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lineage-graph-bench-") as tmp:
         env = {**os.environ, "LINEAGE_VAR_DIR": tmp}
@@ -93,24 +102,70 @@ def main():
         call_command("migrate", verbosity=0)
         User.objects.create_user("bench", password="bench-password")
         bases = [build(consumers) for _, consumers, _ in CASES]
-        with app_server(env) as (_, url):
-            rows = measure(url, bases, args.repeat)
+        with contextlib.ExitStack() as stack:
+            sides = {"this checkout": stack.enter_context(app_server(env))[1]}
+            if args.against:
+                other = stack.enter_context(checkout_copy(args.against, tmp))
+                sides = {args.against: other, **sides}
+            rows = measure(sides, bases, args.repeat)
     print(
         f"\nGraph page: navigation to a drawn, clickable graph, headless Chromium "
         f"({os.cpu_count()} cores), {args.repeat} runs per case\n"
     )
-    line = "{:<34} {:>7} {:>9} {:>9} {:>15} {:>20}"
-    print(line.format("case", "nodes", "p50 ms", "p95 ms", "last: API ms", "layout+draw"))
-    for label, nodes, times, timings in rows:
+    line = "{:<34} {:<14} {:>6} {:>8} {:>8} {:>6} {:>13} {:>20}"
+    print(
+        line.format(
+            "case", "side", "nodes", "p50 ms", "p95 ms", "ratio", "last: API ms", "layout+draw"
+        )
+    )
+    first = {}
+    for label, side, nodes, times, timings in rows:
         times = sorted(times)
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
         p50 = statistics.median(times)
+        ratio = p50 / first.setdefault(side, p50)  # to this side's first (smallest) case
         fetch = f"{timings['fetch']:.0f}"
         draw = f"{timings['draw']:.0f} (layout {timings['layout']:.0f})"
-        print(line.format(label, nodes, f"{p50 * 1000:.0f}", f"{p95 * 1000:.0f}", fetch, draw))
+        print(
+            line.format(
+                label,
+                side[:14],
+                nodes,
+                f"{p50 * 1000:.0f}",
+                f"{p95 * 1000:.0f}",
+                f"{ratio:.1f}x",
+                fetch,
+                draw,
+            )
+        )
 
 
-def measure(url, bases, repeat):
+@contextlib.contextmanager
+def checkout_copy(rev, tmp):
+    """A server of git revision `rev` on a copy of the benchmark's database; yields its URL."""
+    from django.db import connections
+
+    connections.close_all()
+    root, var = Path(tmp) / "against", Path(tmp) / "against-var"
+    var.mkdir()
+    for name in ("db.sqlite3", "secret_key"):  # the same users, sessions and data
+        shutil.copy(Path(tmp) / name, var / name)
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "-q", "--detach", str(root), rev], check=True
+    )
+    try:
+        shutil.copytree(ROOT / "static" / "vendor", root / "static" / "vendor")
+        with app_server({**os.environ, "LINEAGE_VAR_DIR": str(var)}, root) as (_, url):
+            yield url
+    finally:
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(root)], check=True
+        )
+
+
+def measure(sides, bases, repeat):
+    """Rows (case, side, nodes, times, last timings); each navigation is timed on every
+    side in turn."""
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -118,26 +173,34 @@ def measure(url, bases, repeat):
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(url + "/accounts/login/")
-        page.fill("#id_username", "bench")
-        page.fill("#id_password", "bench-password")
-        page.click("button[type=submit]")
-        page.wait_for_url(url + "/")
+        pages = {side: signed_in(browser, url) for side, url in sides.items()}
         for (label, _, query), base in zip(CASES, bases, strict=True):
-            target = f"{url}/lineage/artifact:{base}/?{query}"
-            times = []
+            times = {side: [] for side in sides}
             for _ in range(repeat + 1):  # the first run warms the server and the cache
-                started = time.perf_counter()
-                page.goto(target)
-                page.wait_for_function("() => window.lineageGraphReady === true", timeout=120_000)
-                times.append(time.perf_counter() - started)
-            nodes = page.evaluate("window.lineageGraph.nodes().length")
-            timings = page.evaluate("window.lineageTimings")
-            clickable(page)
-            rows.append((label, nodes, times[1:], timings))
+                for side, url in sides.items():
+                    started = time.perf_counter()
+                    pages[side].goto(f"{url}/lineage/artifact:{base}/?{query}")
+                    pages[side].wait_for_function(
+                        "() => window.lineageGraphReady === true", timeout=120_000
+                    )
+                    times[side].append(time.perf_counter() - started)
+            for side, page in pages.items():
+                nodes = page.evaluate("window.lineageGraph.nodes().length")
+                timings = page.evaluate("window.lineageTimings")
+                clickable(page)
+                rows.append((label, side, nodes, times[side][1:], timings))
         browser.close()
     return rows
+
+
+def signed_in(browser, url):
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    page.goto(url + "/accounts/login/")
+    page.fill("#id_username", "bench")
+    page.fill("#id_password", "bench-password")
+    page.click("button[type=submit]")
+    page.wait_for_url(url + "/")
+    return page
 
 
 def clickable(page):

@@ -34,18 +34,19 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def collect_static(env):
+def collect_static(env, root=ROOT):
     """Pages name static files by the hashed names collectstatic gives them."""
-    command = [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"]
+    command = [sys.executable, str(root / "manage.py"), "collectstatic", "--noinput", "-v0"]
     subprocess.run(command, env=env, check=True)
 
 
 @contextlib.contextmanager
-def app_server(env):
-    """`manage.py runserver --noreload` with `env`; yields (process, base URL)."""
-    collect_static(env)
+def app_server(env, root=ROOT):
+    """`manage.py runserver --noreload` with `env` from the checkout `root`; yields
+    (process, base URL)."""
+    collect_static(env, root)
     port = free_port()
-    command = [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload"]
+    command = [sys.executable, str(root / "manage.py"), "runserver", "--noreload"]
     server = subprocess.Popen(
         [*command, f"127.0.0.1:{port}"],
         env=env,
