@@ -1918,7 +1918,23 @@ class AuditEventQuerySet(models.QuerySet):
         raise Forbidden("Audit events are append-only.")
 
 
-class AuditEvent(models.Model):
+class AppendOnly(models.Model):
+    """An audit record: written once, never changed or deleted (the queryset refuses
+    bulk updates and deletes too)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise Forbidden("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise Forbidden("Audit events are append-only.")
+
+
+class AuditEvent(AppendOnly):
     """Append-only record of a change to a collection's versions or aliases."""
 
     class Action(models.TextChoices):
@@ -1958,16 +1974,8 @@ class AuditEvent(models.Model):
         index = self.version.version_index if index is None else index
         return f"{self.version.sequence.name}:v{index}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise Forbidden("Audit events are append-only.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise Forbidden("Audit events are append-only.")
-
-
-class RegistryEvent(models.Model):
+class RegistryEvent(AppendOnly):
     """Append-only record of a change to a registry itself: its settings and members."""
 
     class Action(models.TextChoices):
@@ -2019,14 +2027,6 @@ class RegistryEvent(models.Model):
             role=member.get_role_display() if member and member.pk else "",
             changes=changes or {},
         )
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise Forbidden("Audit events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise Forbidden("Audit events are append-only.")
 
 
 class ApiKeyQuerySet(models.QuerySet):

@@ -3,7 +3,7 @@ from django.contrib.admin.sites import site
 from django.test import RequestFactory
 
 from registry.errors import Forbidden
-from registry.models import AuditEvent, Collection
+from registry.models import AuditEvent, Collection, RegistryEvent
 
 
 @pytest.fixture
@@ -27,6 +27,16 @@ def test_it_refuses_to_delete_events(event):
     with pytest.raises(Forbidden):
         AuditEvent.objects.update(alias="x")
     assert AuditEvent.objects.filter(collection__name="c").count() == 2
+
+
+def test_a_registry_event_is_append_only_too(model_registry, alice):
+    event = RegistryEvent.record(model_registry, RegistryEvent.Action.SETTINGS_CHANGED, alice)
+    event.changes = {"description": ["a", "b"]}
+    with pytest.raises(Forbidden, match="append-only"):
+        event.save()
+    with pytest.raises(Forbidden):
+        event.delete()
+    assert RegistryEvent.objects.get(pk=event.pk).changes == {}
 
 
 def test_it_is_read_only_in_the_admin_even_for_superusers(event, django_user_model):
