@@ -262,6 +262,17 @@ def count_of(rows, field):
     return Subquery(counted.values("n"))
 
 
+COUNTED_UP_TO = 10_000  # past it a count reads "10,000+" (templatetags.display.counted)
+
+
+def capped_count_of(rows, field):
+    """`count_of`, stopping at COUNTED_UP_TO + 1: a project's runs grow without bound, and
+    counting 388,714 of them cost more than the page that shows the number."""
+    first = rows.filter(**{field: OuterRef("pk")}).order_by().values("pk")[: COUNTED_UP_TO + 1]
+    template = "(SELECT COUNT(*) FROM %(expressions)s capped)"
+    return Func(Subquery(first), template=template, output_field=models.IntegerField())
+
+
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user):
         """What `user` sees: their entities' projects and the open ones (all: superusers)."""
@@ -280,9 +291,9 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(_entities_q(user))
 
     def with_counts(self):
-        """Each project's `run_count` and `sequence_count`."""
+        """Each project's `run_count` (up to COUNTED_UP_TO + 1) and `sequence_count`."""
         return self.annotate(
-            run_count=count_of(Run.objects.all(), "project"),
+            run_count=capped_count_of(Run.objects.all(), "project"),
             # Only sequences have a project: no `kind` to read, the count is index-only.
             sequence_count=count_of(ArtifactCollection.objects.all(), "project"),
         )

@@ -32,6 +32,7 @@ from .models import (
     Run,
 )
 from .names import parse_version
+from .pages import LongPage
 
 Role = RegistryMember.Role
 
@@ -227,6 +228,7 @@ def _alias_rows(collection, current, registry):
 VERSIONS_SHOWN = 50  # a page of a collection's versions
 SEQUENCES_SHOWN = 100  # a page of a project's Artifacts
 RUNS_SHOWN = 20  # a hub dataset has thousands of consumers: the Lineage tab shows them all
+RUNS_A_PAGE = 50  # a page of a project's Runs
 
 
 def _runs_of(request, version):
@@ -265,7 +267,7 @@ def _history_context(request, collection):
     events = collection.audit_events.with_version_names().select_related("actor")
     if form.is_valid() and form.cleaned_data["action"]:
         events = events.filter(action=form.cleaned_data["action"])
-    return {"form": form, "page": Paginator(events, 20).get_page(request.GET.get("page"))}
+    return {"form": form, "page": LongPage(events, 20, request.GET.get("page"))}
 
 
 def _project(request, entity, project):
@@ -290,7 +292,7 @@ def project_artifacts(request, entity, project):
 @login_required
 def project_runs(request, entity, project):
     project = _project(request, entity, project)
-    page = Paginator(project.runs.select_related("author"), 50).get_page(request.GET.get("page"))
+    page = LongPage(project.runs.select_related("author"), RUNS_A_PAGE, request.GET.get("page"))
     return render(request, "registry/project_runs.html", {"project": project, "page": page})
 
 

@@ -14,11 +14,20 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
+from registry import models as registry_models
+
 register = template.Library()
 
 BREAK_AFTER = re.compile(r"([-_./:@])")  # where a long name may wrap: after its separators
 NESTED_TABLES = 3  # deeper than this, a value is shown as indented JSON
 SHORT_LIST = 12  # lists of scalars up to this long read as one line
+
+
+@register.filter
+def counted(value):
+    """A count from `capped_count_of`: `1,234`, or `10,000+` once it passed the cap."""
+    cap = registry_models.COUNTED_UP_TO
+    return f"{cap:,}+" if value > cap else f"{value:,}"
 
 
 @register.filter

@@ -1,7 +1,7 @@
 """Pages that stay fast on a large database (bench/pages_bench.py measures them): counts
 by correlated subqueries, long lists paginated. These tests check the answers."""
 
-from registry import views
+from registry import models, views
 from registry.models import Project, Registry
 
 
@@ -64,3 +64,21 @@ def test_a_collections_versions_come_a_page_at_a_time(build, alice, client, monk
     assert '<option value="v0" selected>' in oldest  # the current version stays pickable
     second = client.get("/registry/model/models/?page=2").content.decode()
     assert row in second
+
+
+def test_a_projects_runs_count_up_to_a_cap_and_page_without_a_total(
+    build, alice, client, monkeypatch
+):
+    monkeypatch.setattr(models, "COUNTED_UP_TO", 2)
+    monkeypatch.setattr(views, "RUNS_A_PAGE", 2)
+    for i in range(3):
+        build.run(f"run-{i}")
+    assert Project.objects.with_counts().get(name="zoo").run_count == 3  # the cap, plus one
+    client.force_login(alice)
+    assert "2+ runs</a>" in client.get("/").content.decode()
+    first = client.get("/acme/zoo/runs/").content.decode()
+    assert "run-2<" in first and "run-0<" not in first  # newest first
+    assert "Page 1<" in first and "Next" in first
+    second = client.get("/acme/zoo/runs/?page=2").content.decode()
+    assert "run-0<" in second and "Next" not in second and "Previous" in second
+    assert "run-2<" in client.get("/acme/zoo/runs/?page=x").content.decode()  # the first

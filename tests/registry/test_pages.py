@@ -92,12 +92,14 @@ def test_it_filters_and_paginates_action_history(viewer, world):
     for i in range(tags):
         world.collection.add_alias(world.model, f"tag-{i}")
     first = viewer.get(url).content.decode()
-    assert "Page 1 of 3" in first
+    assert "Page 1<" in first  # no "of N": the history is not counted for its pager
     newest, older = f"tag-{tags - 1}<", f"tag-{tags - 21}<"
     assert newest in first and older not in first  # newest first
     assert "Next" in first
     second = viewer.get(url, {"page": 2}).content.decode()
-    assert "Page 2 of 3" in second and older in second
+    assert "Page 2<" in second and older in second and "Previous" in second
+    third = viewer.get(url, {"page": 3}).content.decode()
+    assert "Page 3<" in third and "Next" not in third  # the one event left: no next page
 
 
 def test_it_navigates_collection_versions_with_the_dropdown(viewer):
