@@ -8,8 +8,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 
+from . import models as registry_models
 from .errors import DomainError, on_field
 from .models import (
     CORE_REGISTRIES,
@@ -63,6 +66,23 @@ class KeysFirst(Paginator):
         rows = self.object_list.filter(pk__in=ids).in_bulk()
         page.object_list = [rows[pk] for pk in ids if pk in rows]
         return page
+
+
+class CappedCount(KeysFirst):
+    """KeysFirst that counts at most COUNTED_UP_TO + 1 rows: the count of a list whose
+    rows leave out deleted versions joins every version (0.2 s at 1M edges); its
+    pagination.html shows "10,000+", and older rows are reached by filter or search."""
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: registry_models.COUNTED_UP_TO + 1].count()
+
+
+def _numbered_versions():
+    """Each row's version with its number and sequence, in one query for the page."""
+    return Prefetch(
+        "version", ArtifactVersion.objects.including_deleted().select_related("sequence")
+    )
 
 
 class LongList:
@@ -406,8 +426,17 @@ class CollectionAdmin(admin.ModelAdmin):
 class MembershipAdmin(LongList, ReadOnlyAdmin):
     list_display = ["__str__", "collection", "index", "version", "created_by", "created_at"]
     list_filter = ["collection__kind", "collection__registry"]
-    list_select_related = ["collection__project", "collection__registry", "version__sequence"]
     search_fields = ["collection__name", "version__sequence__name"]
+    paginator = CappedCount
+
+    def get_queryset(self, request):
+        # Its own select_related: the admin skips list_select_related once one is set.
+        rows = (
+            super()
+            .get_queryset(request)
+            .select_related("collection__project", "collection__registry")
+        )
+        return rows.prefetch_related(_numbered_versions())
 
 
 @admin.register(Alias)
@@ -428,6 +457,14 @@ class LineageEdgeAdmin(LongList, ReadOnlyAdmin):
     list_display = ["run", "direction", "version", "use_as", "created_at"]
     list_filter = ["direction", "created_at"]
     search_fields = ["run__name", "run__run_id", "version__sequence__name"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("run")
+            .prefetch_related(_numbered_versions())
+        )
 
 
 @admin.register(AuditEvent)

@@ -1504,6 +1504,11 @@ class ArtifactVersionManager(models.Manager.from_queryset(ArtifactVersionQuerySe
         live = super().get_queryset().filter(deleted_at__isnull=True)
         return live.annotate(version_index=_home_index())
 
+    def including_deleted(self):
+        """Live and deleted versions, each with its number: what an edge or a membership
+        row of the admin points at (a select_related version asks its number alone)."""
+        return super().get_queryset().annotate(version_index=_home_index())
+
 
 class ArtifactVersion(models.Model):
     """Immutable content: a manifest of files, numbered vN in its artifact sequence."""

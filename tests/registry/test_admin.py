@@ -356,3 +356,29 @@ def test_the_admin_shows_times_with_their_zone(build, admin_client):
     body = admin_client.get("/admin/registry/auditevent/").content.decode()
     assert re.search(r">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<", body)
     assert " p.m." not in body and " a.m." not in body
+
+
+@pytest.mark.parametrize("model", ["membership", "lineageedge"])
+def test_long_lists_name_each_rows_version_without_a_query_a_row(
+    world, admin_client, build, model, django_assert_max_num_queries
+):
+    """The version column reads `split:v0`: its number comes with the page's versions."""
+    url = f"/admin/registry/{model}/"
+    admin_client.get(url)  # warm: session, content types
+    with django_assert_max_num_queries(12) as few:
+        admin_client.get(url)
+    for i in range(10):
+        build.run(f"reader-{i}", uses=[build.art(f"extra-{i}")])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = admin_client.get(url).content.decode()
+    assert "extra-9:v0<" in page
+
+
+def test_the_membership_list_counts_up_to_a_cap(world, admin_client, monkeypatch):
+    from registry import models
+
+    monkeypatch.setattr(models, "COUNTED_UP_TO", 2)
+    page = admin_client.get("/admin/registry/membership/").content.decode()
+    assert "2+ memberships" in page  # 6 (four versions' homes, two links): counted up to 3
+    monkeypatch.setattr(models, "COUNTED_UP_TO", 100)
+    assert "6 memberships" in admin_client.get("/admin/registry/membership/").content.decode()
