@@ -196,7 +196,7 @@ class SequenceForm(DomainForm):
 
 
 @admin.register(ArtifactSequence)
-class ArtifactSequenceAdmin(admin.ModelAdmin):
+class ArtifactSequenceAdmin(LongList, admin.ModelAdmin):
     form = SequenceForm
     list_display = ["name", "type", "project", "next_index", "created_at"]
     list_filter = ["type", "project"]
@@ -434,7 +434,7 @@ class MembershipAdmin(LongList, ReadOnlyAdmin):
         rows = (
             super()
             .get_queryset(request)
-            .select_related("collection__project", "collection__registry")
+            .select_related("collection__project", "collection__registry", "created_by")
         )
         return rows.prefetch_related(_numbered_versions())
 
