@@ -30,7 +30,8 @@ sql.py, its node keys in keys.py; a preview's impact counts (impact.py) reuse it
   the base is already a cluster group by type instead of sequence, so a hub dataset's
   thousands of consumers stay a handful of nodes. Nodes listed in `view.extract` stay out
   of clusters; `expand_clusters` turns clustering off. A cluster lists its first
-  MEMBERS_LISTED members; `cluster_members` searches all of them.
+  MEMBERS_LISTED members; `cluster_members` searches all of them (a version's first-hop
+  runs from the cluster's own definition, without compute(): `_first_hop_runs`).
 - Access: a node the user may not see is a locked placeholder (access.py): kept by
   every filter, clustered only with other placeholders, shown with its level and edges
   and nothing else; a base node they may not see is not found.
@@ -45,6 +46,8 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db.models import Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from registry.errors import InvalidName, NotFound
@@ -72,11 +75,16 @@ def cluster_members(base_id, view, cluster_id, query="", limit=None, user=None):
     """(matching members [{id, label}], how many match) of one cluster of a view;
     `query` narrows them by label, case-insensitively. A cluster of placeholders lists
     placeholders."""
+    needle = query.strip().lower()
+    found = _first_hop_runs(key_of_id(base_id), view, cluster_id, user)
+    if found is not None:  # (key, label) pairs: ids are made for the listed ones only
+        matches = [(key, label) for key, label in found if needle in label.lower()]
+        listed = matches[: limit or MEMBERS_LISTED]
+        return [{"id": node_id(key), "label": label} for key, label in listed], len(matches)
     result = compute(base_id, view, user)
     keys = result.members.get(cluster_id)
     if not keys:
         raise NotFound("That cluster is not in this view any more.")
-    needle = query.strip().lower()
     if keys[0] in result.hidden:  # clusters never mix placeholders with other nodes
         found = [access.member(key) for key in keys]
     else:
@@ -84,6 +92,42 @@ def cluster_members(base_id, view, cluster_id, query="", limit=None, user=None):
         found = [{"id": node_id(key), "label": label_of(key, attrs[key])} for key in keys]
     members = [member for member in found if needle in member["label"].lower()]
     return members[: limit or MEMBERS_LISTED], len(members)
+
+
+def _first_hop_runs(base, view, cluster_id, user):
+    """The members (key, label) of a cluster of runs one hop from a version base (a hub
+    dataset's consumers), from the cluster's own definition: the base's runs in one
+    direction with one job type, that the user sees, not walked upstream first (a cycle)
+    and not extracted. None when `cluster_id` is no such cluster: compute() answers.
+    The search box asks on every keystroke; a hub's view costs hundreds of ms."""
+    if is_run(base) or view.extended or view.expand_clusters:
+        return None  # extended lineage gives first-hop runs other neighbours
+    if base in access.hidden_keys(user, [base]):
+        raise NotFound(f"No {kind_of(base)} with id {pk_of(base)}.")
+    for level, direction, hops in ((-1, LOGS, view.upstream), (1, USES, view.downstream)):
+        if not hops:
+            continue
+        runs = access.visible_runs(user).filter(pk__in=sql.runs_of_version(pk_of(base), direction))
+        label = Coalesce(NullIf("name", Value("")), "run_id")  # label_of's, in SQL
+        rows = sql.fetch_all(runs.order_by("pk").values_list("job_type", "pk", label))
+        ours = [t for t in {row[0] for row in rows} if _cluster_id(level, 1, t, base) == cluster_id]
+        if not ours or (view.job_types and ours[0] not in view.job_types):
+            continue
+        skipped = {_node_or_none(text) for text in view.extract}
+        if level == 1 and view.upstream:  # a run reached upstream keeps its upstream level
+            graph = Graph(base, raw_limit=settings.LINEAGE_MAX_NODES * RAW_FACTOR)
+            graph.walk(view.upstream, upstream=True)
+            if len(graph.levels) >= graph.raw_limit:
+                return None  # the downstream walk would not start
+            skipped |= graph.levels.keys()
+        job_type = ours[0]
+        found = [
+            (pk << 1 | 1, label)
+            for type_, pk, label in rows
+            if type_ == job_type and pk << 1 | 1 not in skipped
+        ]
+        return found if len(found) >= CLUSTER_MIN else None
+    return None
 
 
 @dataclass

@@ -83,6 +83,20 @@ def versions_of_runs(pks, upstream=None):
     return query(TO_VERSIONS + "e.run_id " + where + " AND e.direction = %s", [*params, direction])
 
 
+def runs_of_version(pk, direction):
+    """The runs joined to version `pk` by edges of `direction`, as a subquery the ORM can
+    filter on (`pk__in=`)."""
+    sql = f"SELECT e.run_id FROM {LineageEdge._meta.db_table} e WHERE e.version_id = %s"
+    return RawSQL(sql + " AND e.direction = %s", [pk, direction])
+
+
+def fetch_all(queryset):
+    """A queryset's rows in one fetchall: the ORM fetches 100 rows a round trip, which
+    took 23 ms of a 20,000-run cluster's search on SQLite."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    return query(sql, params)
+
+
 def sequences(pks):
     """{sequence pk: (type, name)}."""
     where, params = id_list(pks)

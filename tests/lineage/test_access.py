@@ -217,3 +217,35 @@ def test_the_page_offers_only_the_types_and_job_types_the_user_sees(world, nobod
     body = nobody.get(f"/lineage/{world.data.node_id}/").content.decode()
     assert 'value="report"' in body and 'value="eval"' in body
     assert_nothing_private(body, world)
+
+
+def test_cluster_search_from_the_cluster_itself_answers_as_the_whole_view(world, monkeypatch):
+    """The search box's fast path (a hub's first-hop runs, from the cluster's definition)
+    finds exactly what searching the computed view finds, and never a hidden run, even
+    one of the same job type as the open sweep."""
+    from lineage import engine
+    from registry.models import Run
+
+    hidden = Run.objects.create(project=world.train.project, name="SECRETsame", job_type="sweep")
+    hidden.use_version(world.data)
+    base, key = world.data.node_id, world.data.pk << 1
+    views = [
+        View(downstream=1),
+        View(upstream=3, downstream=4),
+        View(downstream=2, extract=[world.open_sweep[0].node_id]),
+    ]
+    fast_answers = 0
+    for user, view in [(u, v) for u in (world.nobody, world.alice, None) for v in views]:
+        clusters = [i for i, d in nodes(lineage_view(base, view, user)).items() if "count" in d]
+        for ident in clusters:
+            fast_answers += engine._first_hop_runs(key, view, ident, user) is not None
+            for term in ("", "sweep", "SWEEP-3", "secret", "no access", "zzz"):
+                fast = cluster_members(base, view, ident, term, user=user)
+                with monkeypatch.context() as patch:
+                    patch.setattr(engine, "_first_hop_runs", lambda *args: None)
+                    assert fast == cluster_members(base, view, ident, term, user=user)
+                if user is world.nobody:
+                    assert "SECRET" not in json.dumps(fast)
+    # nobody: the open sweep in the first two views (extracting one leaves four runs);
+    # alice and the trusted caller: both sweeps in every view.
+    assert fast_answers == 2 + 6 + 6
