@@ -280,7 +280,7 @@ def _project(request, entity, project):
 def project_artifacts(request, entity, project):
     project = _project(request, entity, project)
     sequences = project.sequences.with_version_counts().order_by("type", "name")
-    page = Paginator(sequences, SEQUENCES_SHOWN).get_page(request.GET.get("page"))
+    page = LongPage(sequences, SEQUENCES_SHOWN, request.GET.get("page"))
     types = {}
     for sequence in page:
         types.setdefault(sequence.type, []).append(sequence)

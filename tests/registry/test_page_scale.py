@@ -45,7 +45,7 @@ def test_a_projects_artifacts_come_a_page_at_a_time_by_type_and_name(
     client.force_login(alice)
     first = client.get("/acme/zoo/artifacts/").content.decode()
     assert 'a-data</a> <span class="muted">2 versions' in first and "c-data" in first
-    assert "b-model" not in first and "Page 1 of 2" in first
+    assert "b-model" not in first and "Page 1<" in first and "Next" in first  # not counted
     second = client.get("/acme/zoo/artifacts/?page=2").content.decode()
     assert 'b-model</a> <span class="muted">1 version<' in second and "a-data" not in second
 
