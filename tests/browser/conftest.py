@@ -88,6 +88,16 @@ def hover_node(page, label):
     page.mouse.move(*node_point(page, label))
 
 
+def search_cluster(panel, text):
+    """Type into the cluster panel's search box once htmx has wired it: the panel arrives
+    by htmx, which attaches the box's listener as the swap settles, a moment after the
+    members are drawn (typing sooner sends no search)."""
+    panel.page.wait_for_function(
+        "() => !document.querySelector('#lineage-panel .htmx-added, .htmx-settling')"
+    )
+    panel.get_by_role("searchbox", name="Search cluster").fill(text)
+
+
 def wait_for_labels(page, shown=(), gone=()):
     """Wait until the graph draws every label of `shown` and none of `gone`.
 

@@ -16,6 +16,7 @@ from .conftest import (
     hover_node,
     node_id,
     node_point,
+    search_cluster,
     wait_for_graph,
     wait_for_labels,
 )
@@ -141,18 +142,18 @@ def test_it_searches_a_cluster_and_extracts_a_member(page):
     panel = page.locator("#lineage-panel")
     members = panel.locator(".cluster-members li:visible")
     expect(members).to_have_count(5)
-    panel.get_by_label("Search cluster").fill("brisk")
+    search_cluster(panel, "brisk")
     expect(members).to_have_count(4)
-    panel.get_by_label("Search cluster").fill("misty-river-6")
+    search_cluster(panel, "misty-river-6")
     expect(members).to_have_count(1)
-    panel.get_by_label("Search cluster").fill("")
+    search_cluster(panel, "")
     expect(members).to_have_count(5)
     panel.get_by_role("button", name="Preview brisk-leaf-10").click()
     # the preview is scrolled into the panel's view, not left below its fold
     expect(panel.get_by_role("heading", name="brisk-leaf-10")).to_be_in_viewport()
     expect(panel.get_by_role("link", name="Open run page")).to_be_in_viewport()
     expect(panel.get_by_label("Search cluster")).to_be_in_viewport()  # still at hand
-    panel.get_by_label("Search cluster").fill("misty-river-6")
+    search_cluster(panel, "misty-river-6")
     expect(members).to_have_count(1)
     panel.get_by_role("button", name="Extract misty-river-6").click()
     page.wait_for_function(READY_WITH % "misty-river-6")
@@ -383,7 +384,7 @@ def test_it_shows_hostile_names_as_text_in_cluster_panels_and_the_hidden_list(pa
     click_node(page, "6 runs")
     panel = page.locator("#lineage-panel")
     expect(panel.get_by_text(evil, exact=True)).to_be_visible()
-    panel.get_by_label("Search cluster").fill("onerror")
+    search_cluster(panel, "onerror")
     expect(panel.locator(".cluster-members li:visible")).to_have_count(5)
     panel.get_by_role("button", name=f"Preview {evil}", exact=True).click()
     expect(panel.get_by_role("heading", name=evil, exact=True)).to_be_visible()

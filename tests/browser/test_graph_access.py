@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.lineage.private_world import make_world
 
-from .conftest import click_node, wait_for_graph
+from .conftest import click_node, search_cluster, wait_for_graph
 
 pytestmark = pytest.mark.browser
 
@@ -85,7 +85,7 @@ def test_the_same_graph_shows_locked_placeholders(world, open_as, who):
     expect(panel.locator(".cluster-members li")).to_have_count(7)
     expect(panel.locator(".cluster-members li span", has_text="No access")).to_have_count(7)
     # Their real names hold "sweep": a search by name must not find them.
-    panel.get_by_role("searchbox", name="Search cluster").fill("sweep")
+    search_cluster(panel, "sweep")
     expect(panel.get_by_text("0 members")).to_be_visible()
     panel.locator(".cluster-members li").first.wait_for(state="detached")
     assert_private_words_absent(page, words)

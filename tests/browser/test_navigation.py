@@ -7,7 +7,14 @@ from playwright.sync_api import expect
 
 from registry.models import Run
 
-from .conftest import click_node, graph_labels, hover_node, wait_for_graph, wait_for_labels
+from .conftest import (
+    click_node,
+    graph_labels,
+    hover_node,
+    search_cluster,
+    wait_for_graph,
+    wait_for_labels,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +70,7 @@ def test_it_does_the_must_show_flow_by_clicking_from_the_registry_home(page):
     click_node(page, "5 runs")
     members = panel.locator(".cluster-members li:visible")
     expect(members).to_have_count(5)
-    panel.get_by_label("Search cluster").fill("misty")
+    search_cluster(panel, "misty")
     expect(members).to_have_count(1)
     panel.get_by_role("button", name="Extract misty-river-6").click()
     wait_for_labels(page, shown=["misty-river-6"], gone=["5 runs"])
