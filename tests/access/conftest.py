@@ -68,12 +68,6 @@ def _log(project, name, files, run, **kw):
     return ArtifactSequence.log_version(project, name, "model", blobs, run=run, **kw)[0]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Nine users a test: the default hasher's deliberate slowness would dominate."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     User = get_user_model()
