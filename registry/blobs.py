@@ -152,10 +152,11 @@ def store_bytes(data):
     return store(io.BytesIO(data), sha256=hashlib.sha256(data).hexdigest())
 
 
-def missing(digests):
-    """The SHA-256s among `digests` with no complete stored copy (absent, or another
-    size than the Blob's), in their order, once each."""
-    known = list(Blob.objects.filter(sha256__in=digests))
+def missing(digests, user):
+    """The SHA-256s among `digests` that `user` must send: no complete stored copy
+    (absent, or another size than the Blob's), or one they have not shown they hold
+    (Blob.objects.usable_by), in their order, once each."""
+    known = list(Blob.objects.usable_by(user).filter(sha256__in=digests))
     sizes = storage().sizes([blob.storage_name for blob in known])
     complete = {blob.sha256 for blob in known if sizes[blob.storage_name] == blob.size}
     return [digest for digest in dict.fromkeys(digests) if digest not in complete]

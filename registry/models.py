@@ -1774,6 +1774,20 @@ class Alias(models.Model):
         return f"{self.collection}:{self.name}"
 
 
+class BlobQuerySet(models.QuerySet):
+    def usable_by(self, user):
+        """Contents `user` may name in a manifest: ones they sent, or ones of a version they
+        may download. Contents are stored once whoever sends them, so a digest alone is no
+        proof of holding them: it would reach (and reveal) a private project's files."""
+        if user.is_superuser:
+            return self
+        sent = BlobUpload.objects.filter(blob=OuterRef("pk"), user=user)
+        held = ManifestEntry.objects.filter(
+            blob=OuterRef("pk"), version__in=ArtifactVersion.objects.downloadable_by(user)
+        )
+        return self.filter(models.Exists(sent) | models.Exists(held))
+
+
 class Blob(models.Model):
     """File contents, stored once under their SHA-256 whatever the number of versions."""
 
@@ -1781,6 +1795,8 @@ class Blob(models.Model):
     md5 = models.CharField(max_length=24, help_text="Base64 MD5, the reference entry digest.")
     size = models.BigIntegerField()
     created_at = models.DateTimeField(default=now)
+
+    objects = BlobQuerySet.as_manager()
 
     def __str__(self):
         return self.sha256
@@ -1792,6 +1808,21 @@ class Blob(models.Model):
     @staticmethod
     def md5_base64(digest_bytes):
         return base64.b64encode(digest_bytes).decode()
+
+
+class BlobUpload(models.Model):
+    """A user sent these contents' bytes (so holds them): see Blob.objects.usable_by."""
+
+    blob = models.ForeignKey(Blob, on_delete=models.CASCADE, related_name="uploads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["blob", "user"], name="one_upload_each")]
+
+    @classmethod
+    def record(cls, user, blobs):
+        rows = [cls(blob=blob, user=user) for blob in blobs]
+        cls.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 class ManifestEntry(models.Model):

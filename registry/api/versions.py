@@ -14,6 +14,7 @@ from ..models import (
     ArtifactSequence,
     ArtifactVersion,
     Blob,
+    BlobUpload,
     ManifestEntry,
     Membership,
     Project,
@@ -73,8 +74,10 @@ def _to_write(user, pk):
 
 @router.post("/blobs/missing", response=Missing, summary="Which contents the server lacks")
 def missing_blobs(request, data: DigestsIn):
-    """Contents the server has no complete copy of: never uploaded, or damaged since."""
-    return {"missing": blobs.missing(data.sha256)}
+    """Contents to send: the server has no complete copy of them (never uploaded, or
+    damaged since), or the caller has not sent them and may not download a version
+    holding them (a digest alone reveals nothing)."""
+    return {"missing": blobs.missing(data.sha256, request.user)}
 
 
 @router.put("/blobs/{sha256}", response=FileOut, summary="Upload file contents")
@@ -84,6 +87,7 @@ def upload_blob(request, sha256: str):
     LINEAGE_MAX_FILE_BYTES (GET /limits)."""
     blobs.check_file_size(blobs.declared_length(request))  # before a byte is read
     blob = blobs.store(request, sha256=sha256.lower(), md5=request.headers.get("Content-MD5"))
+    BlobUpload.record(request.user, [blob])
     return FileOut.of(blob)
 
 
@@ -102,6 +106,7 @@ def upload_blobs(request):
     uploads = [(upload, name.lower(), None) for name, upload in request.FILES.items()]
     with transaction.atomic():
         stored = blobs.store_many(uploads)
+        BlobUpload.record(request.user, stored)
     return [FileOut.of(blob) for blob in stored]
 
 
@@ -112,7 +117,7 @@ def log_version(request, data: VersionIn):
     been uploaded. Content equal to an existing version makes no new version."""
     project = Project.for_writing(request.user, data.entity, data.project)
     run = Run.objects.find(data.entity, data.project, data.run_id) if data.run_id else None
-    stored = Blob.objects.in_bulk([f.sha256 for f in data.files.values()])
+    stored = Blob.objects.usable_by(request.user).in_bulk([f.sha256 for f in data.files.values()])
     for path, entry in data.files.items():
         blob = stored.get(entry.sha256)
         if blob is None or (entry.md5 and blob.md5 != entry.md5):
