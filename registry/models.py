@@ -1546,6 +1546,8 @@ class ArtifactVersion(models.Model):
                 name="unique_version_digest",
             )
         ]
+        # Counting the live versions (the admin's list) reads this index, not the table.
+        indexes = [models.Index(fields=["deleted_at"], name="versions_by_deleted")]
 
     def __str__(self):
         return self.name
