@@ -14,3 +14,5 @@ urlpatterns = [
     path("", include("registry.urls")),
     path("", include("lineage.urls")),
 ]
+
+handler500 = "config.errors.server_error"
