@@ -45,12 +45,8 @@ function splitList(text) {
   return (text || "").split(",").filter(Boolean);
 }
 
-const style = [
-  { selector: "node", style: {
-    shape: "round-rectangle", width: "data(_width)", height: "data(_height)", label: "data(_text)",
-    "text-wrap": "wrap", "text-max-width": TEXT_WIDTH, "text-valign": "center", "text-halign": "center",
-    "font-size": FONT, "line-height": 1.3, "border-width": 2, color: "#1f2328",
-    "overlay-opacity": 0 } },
+// Each kind's colours and marks, the same in small and large views.
+const KIND_STYLE = [
   { selector: "node[kind = 'run']", style: {
     "background-color": COLORS.run.fill, "border-color": COLORS.run.line } },
   { selector: "node[kind = 'artifact']", style: {
@@ -68,6 +64,15 @@ const style = [
   { selector: "node[?base]", style: { "border-color": "#d97706", "border-width": 4, "font-weight": "bold" } },
   { selector: "node:selected", style: {
     "outline-width": 3, "outline-color": "#1f2328", "outline-offset": 3, "outline-opacity": 0.9 } },
+];
+const LABEL_STYLE = {
+  label: "data(_text)", "text-wrap": "wrap", "text-max-width": TEXT_WIDTH, "text-valign": "center",
+  "text-halign": "center", "font-size": FONT, "line-height": 1.3, color: "#1f2328" };
+const style = [
+  { selector: "node", style: {
+    shape: "round-rectangle", width: "data(_width)", height: "data(_height)", ...LABEL_STYLE,
+    "border-width": 2, "overlay-opacity": 0 } },
+  ...KIND_STYLE,
   { selector: "edge", style: {
     width: 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle",
     "line-color": "#8c959f", "target-arrow-color": "#8c959f", "overlay-opacity": 0 } },
@@ -86,9 +91,21 @@ function stackImage(kind, width, height) {
   return `data:image/svg+xml;utf8,${encodeURIComponent(svg)}`;
 }
 
-// Label widths measured in Cytoscape's own font, so nodes fit their labels tightly.
+// Label widths measured in Cytoscape's own font, so nodes fit their labels tightly. Each
+// piece is measured once: a large view's labels share most of theirs ("train-", "model:").
 const ruler = document.createElement("canvas").getContext("2d");
 ruler.font = `bold ${FONT}px "Helvetica Neue", Helvetica, sans-serif`;
+const widths = new Map();
+
+function textWidth(text) {
+  let width = widths.get(text);
+  if (width === undefined) {
+    if (widths.size > 50000) widths.clear();
+    width = ruler.measureText(text).width;
+    widths.set(text, width);
+  }
+  return width;
+}
 
 // A long label wraps after its separators (Cytoscape breaks lines at a zero-width space),
 // never mid-word: "zoo-eval-" "ylbchv20:v0". Returns the text to draw and its line count.
@@ -99,7 +116,7 @@ function wrapLabel(text) {
     let width = 0;
     count += 1;
     for (const piece of pieces) {
-      const size = ruler.measureText(piece).width;
+      const size = textWidth(piece);
       if (width && width + size > TEXT_WIDTH) { count += 1; width = 0; }
       width += size;
     }
@@ -114,7 +131,7 @@ function decorate(nodes) {
     const kind = data.kind === "cluster" ? data.clusterKind : data.kind;
     const above = data.kind === "cluster" && kind === "run" ? data.jobType : data.type;
     const label = kind === "artifact" || above ? `${above}\n${data.label}` : data.label;
-    const longest = Math.max(...label.split("\n").map((line) => ruler.measureText(line).width));
+    const longest = Math.max(...label.split("\n").map((line) => textWidth(line)));
     const { text, lines } = wrapLabel(label);
     let width = Math.max(96, Math.min(320, longest + 24));
     let height = lines === 1 ? 38 : 52 + (lines - 2) * 20;
@@ -201,18 +218,26 @@ async function load(select = null) {
 }
 
 function draw(answer, select) {
+  const { nodes, edges } = answer.elements;
   cy.startBatch();
   cy.elements().remove();
-  styleFor(answer.elements.nodes.length);
+  styleFor(nodes.length);
   const drawStarted = performance.now();
-  cy.add({ nodes: decorate(answer.elements.nodes), edges: answer.elements.edges });
+  const decorated = decorate(nodes);
+  // A large view's places are known before Cytoscape has its nodes: each is added where it
+  // stands, and nothing is positioned twice.
+  const large = nodes.length > DAGRE_LIMIT;
+  if (large) {
+    const place = columnPositions(decorated, edges);
+    for (const node of decorated) node.position = place[node.data.id];
+  }
+  cy.add({ nodes: decorated, edges });
   cy.nodes().forEach((n) => {
     state.labels.set(n.id(), n.data("label"));
     if (state.hidden.has(n.id())) n.addClass("hidden");
   });
   cy.endBatch();
-  const layout = cy.layout(layoutOptions(answer.elements.nodes.length));
-  layout.one("layoutstop", () => {
+  const laidOut = () => {
     window.lineageTimings.layout = performance.now() - drawStarted;
     readableZoom();
     renderLists();
@@ -225,7 +250,11 @@ function draw(answer, select) {
       window.lineageGraphReady = true;
       document.dispatchEvent(new CustomEvent("lineage:ready"));
     });
-  });
+  };
+  if (large) return laidOut();
+  // fit: false, as readableZoom() fits without measuring labels
+  const layout = cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 20, rankSep: 36, animate: false, fit: false });
+  layout.one("layoutstop", laidOut);
   layout.run();
 }
 
@@ -272,21 +301,26 @@ const DAGRE_LIMIT = 250;
 const COLUMN = 60;  // px between columns, beside the widest node
 const ROW = 14;  // px between the tallest nodes of one column
 
-function layoutOptions(count) {
-  const common = { animate: false, fit: false };  // fitView() fits, without measuring labels
-  if (count <= DAGRE_LIMIT) return { name: "dagre", rankDir: "LR", nodeSep: 20, rankSep: 36, ...common };
-  return { name: "preset", positions: columnPositions(), ...common };
-}
-
-// A large view draws no labels but near the viewport, and only at a zoom where they can be
-// read: Cytoscape measures and styles every label it has before the first frame (half of
-// it for 2,000 nodes), though at the zoom that fits them all not one is readable.
-// Straight edges skip the bezier's bundling of parallel edges.
+// A large view has a leaner style sheet of its own: each property of each element costs
+// at the first frame (4,000 elements for 2,000 nodes). Its nodes draw no label but near the
+// viewport, and only at a readable zoom: Cytoscape measures and styles every label it has
+// before the first frame, though at the zoom that fits them all not one is readable. Its
+// edges are haystacks (straight, centre to centre, no arrow: the columns show the way they
+// run), cheaper than a straight edge with its arrow; near the viewport, where one can see
+// it, each edge has its arrow back.
 const LABEL_ZOOM = 0.4;  // 15px text at 6px
 const LARGE_STYLE = [
-  { selector: "node", style: { label: "", "text-wrap": "none" } },
-  { selector: "node.labelled", style: { label: "data(_text)", "text-wrap": "wrap" } },
-  { selector: "edge", style: { "curve-style": "straight" } },
+  { selector: "node", style: {
+    shape: "round-rectangle", width: "data(_width)", height: "data(_height)", "border-width": 2 } },
+  { selector: "node.labelled", style: LABEL_STYLE },
+  ...KIND_STYLE,
+  { selector: "edge", style: {
+    width: 1.5, "curve-style": "haystack", "haystack-radius": 0, "line-color": "#8c959f" } },
+  { selector: "edge.labelled", style: {
+    "curve-style": "straight", "target-arrow-shape": "triangle", "target-arrow-color": "#8c959f" } },
+  { selector: "edge[kind = 'path']", style: { "line-style": "dashed" } },
+  { selector: ":active", style: { "overlay-opacity": 0 } },  // no press overlay, as in small views
+  { selector: ".hidden", style: { display: "none" } },
 ];
 let styledLarge = false;
 
@@ -294,10 +328,11 @@ function styleFor(count) {
   const large = count > DAGRE_LIMIT;
   if (large === styledLarge) return;
   styledLarge = large;
-  cy.style(large ? [...style, ...LARGE_STYLE] : style);
+  cy.style(large ? LARGE_STYLE : style);
 }
 
-// Label the nodes in (and a screen around) the viewport; called once a pan or zoom ends.
+// Label the nodes in (and a screen around) the viewport, and give their edges arrows;
+// called once a pan or zoom ends.
 function labelNearView() {
   if (!styledLarge) return;
   const near = [];
@@ -309,8 +344,9 @@ function labelNearView() {
     });
   }
   cy.batch(() => {
-    cy.nodes(".labelled").removeClass("labelled");
-    cy.collection(near).addClass("labelled");
+    cy.elements(".labelled").removeClass("labelled");
+    const nodes = cy.collection(near);
+    nodes.union(nodes.connectedEdges()).addClass("labelled");
   });
 }
 
@@ -323,17 +359,20 @@ function labelSoon() {
 
 const byLabel = new Intl.Collator(undefined, { numeric: true });  // train-2 before train-10
 
-function columnPositions() {
+// Places by id of the decorated nodes, from plain data: no Cytoscape collection per node.
+function columnPositions(nodes, edges) {
   const columns = new Map();
   const sizes = new Map();
-  for (const node of state.answer.elements.nodes) {  // plain data: no collections per node
-    const { id, level } = node.data;
+  const labels = new Map();
+  for (const { data } of nodes) {
+    const { id, level } = data;
     if (!columns.has(level)) columns.set(level, []);
     columns.get(level).push(id);
+    sizes.set(id, [data._width, data._height]);
+    labels.set(id, data.label);
   }
-  cy.nodes().forEach((n) => sizes.set(n.id(), [n.data("_width"), n.data("_height")]));
   const neighbours = new Map();
-  for (const { data } of state.answer.elements.edges) {
+  for (const { data } of edges) {
     for (const [a, b] of [[data.source, data.target], [data.target, data.source]]) {
       if (!neighbours.has(a)) neighbours.set(a, []);
       neighbours.get(a).push(b);
@@ -348,7 +387,7 @@ function columnPositions() {
       return rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : 0;
     };
     const ids = columns.get(level).map((id) => [rank(id), id])
-      .sort((a, b) => a[0] - b[0] || byLabel.compare(state.labels.get(a[1]), state.labels.get(b[1])));
+      .sort((a, b) => a[0] - b[0] || byLabel.compare(labels.get(a[1]), labels.get(b[1])));
     const width = Math.max(...ids.map(([, id]) => sizes.get(id)[0]));
     // Each node in line with its neighbours where it does not overlap the one above; then
     // the column shifts so that, on average, nodes sit where they want (a star centres).
@@ -586,7 +625,7 @@ function download(name, blob) {
 
 // The whole graph with every label, a large view's too.
 function exportPng() {
-  if (styledLarge) cy.nodes().addClass("labelled");
+  if (styledLarge) cy.elements().addClass("labelled");
   download("lineage.png", cy.png({ full: true, bg: "#ffffff", output: "blob", scale: 2 }));
   labelNearView();
 }

@@ -451,3 +451,52 @@ def test_it_lays_out_a_large_view_in_columns_by_level_and_labels_what_is_in_view
     assert page.evaluate(label, "sweep-139")[0] == ""
     click_node(page, "sweep-7")
     expect(page.locator("#lineage-panel").get_by_role("heading", name="sweep-7")).to_be_visible()
+
+
+def test_it_draws_a_large_view_s_path_edges_dashed_and_gives_edges_in_view_their_arrows(page):
+    """A large view's edges are plain lines at a zoom that fits it; zoomed in, the edges
+    near the viewport point the way they run; a path through filtered-out nodes stays
+    dashed, and any node opens on a click."""
+    from registry.blobs import store_bytes
+    from registry.models import Project
+
+    project = Project.objects.get(entity="acme", name="zoo")
+    data, _ = ArtifactSequence.log_version(project, "raw", "dataset", {"f": store_bytes(b"r")})
+    for i in range(130):
+        prep = Run.objects.create(project=project, name=f"prep-{i}", job_type="prep")
+        prep.use_version(data)
+        blob = {"f": store_bytes(f"features {i}".encode())}
+        features, _ = ArtifactSequence.log_version(project, "feat", "features", blob, run=prep)
+        Run.objects.create(project=project, name=f"fit-{i}", job_type="train").use_version(features)
+    page.goto(
+        f"/lineage/artifact:{data.pk}/?upstream=0&downstream=3&expand_clusters=1"
+        "&artifact_types=dataset"
+    )
+    wait_for_graph(page)
+    edges = """(label) => {
+        const cy = window.lineageGraph;
+        const edges = label ? cy.nodes().filter(n => n.data('label') === label).connectedEdges()
+            : cy.edges();
+        return edges.map(e =>
+            [e.data('kind'), e.style('line-style'), e.style('target-arrow-shape')]);
+    }"""
+    drawn = page.evaluate(edges, None)
+    assert len(page.evaluate("window.lineageGraph.nodes().map(n => n.id())")) == 261
+    assert {tuple(e) for e in drawn} == {("uses", "solid", "none"), ("path", "dashed", "none")}
+    page.evaluate(
+        """(() => {
+            const cy = window.lineageGraph;
+            cy.zoom(1);
+            cy.center(cy.nodes().filter(n => n.data('label') === 'prep-7'));
+        })()"""
+    )
+    page.wait_for_function(
+        "() => window.lineageGraph.nodes('.labelled').some(n => n.data('label') === 'prep-7')"
+    )
+    assert sorted(map(tuple, page.evaluate(edges, "prep-7"))) == [
+        ("path", "dashed", "triangle"),
+        ("uses", "solid", "triangle"),
+    ]
+    assert {e[2] for e in page.evaluate(edges, "prep-129")} == {"none"}  # far off: no arrow
+    click_node(page, "fit-7")
+    expect(page.locator("#lineage-panel").get_by_role("heading", name="fit-7")).to_be_visible()
