@@ -54,7 +54,9 @@ def _parameters():
 )
 def lineage(request):
     """Nodes (runs, artifact versions, clusters) with their level, and the edges between
-    them, for the view given. `truncated` is true when the view was cut to the bound."""
+    them, for the view given. `truncated` is true when the view was cut to the bound.
+    `markers` are the "+N more" nodes (kind `more`) where the hops or the bound cut the
+    view, each with an edge to its anchor; `grow=<marker id>,...` grows them in place."""
     view = View.from_query(request.GET, others=["node"])
     node = request.GET.get("node")
     if not node:

@@ -42,7 +42,7 @@ sql.py, its node keys in keys.py; a preview's impact counts (impact.py) reuse it
 
 import functools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from django.conf import settings
@@ -64,11 +64,13 @@ RAW_FACTOR = 50  # how many raw nodes the walk may visit per node it may return
 
 
 def lineage_view(base_id, view=None, user=None):
-    """The view around `base_id` as {"elements": {...}, "base": id, "truncated": bool},
-    as `user` may see it (None: everything, for the engine's trusted callers)."""
-    result = compute(base_id, view or View(), user)
-    shown, edges, cut = bound(result, settings.LINEAGE_MAX_NODES)
-    return render(result, shown, edges, result.graph.truncated or cut)
+    """The view around `base_id` as {"elements": {...}, "base": id, "truncated": bool,
+    "markers": {...}}, as `user` may see it (None: everything, for the engine's trusted
+    callers)."""
+    result, shown, edges, cut, marks = grown(base_id, view or View(), user)
+    answer = render(result, shown, edges, result.graph.truncated or cut)
+    answer["markers"] = marker_elements(result, marks)
+    return answer
 
 
 def cluster_members(base_id, view, cluster_id, query="", limit=None, user=None):
@@ -81,7 +83,7 @@ def cluster_members(base_id, view, cluster_id, query="", limit=None, user=None):
         matches = [(key, label) for key, label in found if needle in label.lower()]
         listed = matches[: limit or MEMBERS_LISTED]
         return [{"id": node_id(key), "label": label} for key, label in listed], len(matches)
-    result = compute(base_id, view, user)
+    result = grown(base_id, view, user, marked=False)[0]
     keys = result.members.get(cluster_id)
     if not keys:
         raise NotFound("That cluster is not in this view any more.")
@@ -141,13 +143,18 @@ class Result:
     clusters: dict  # key -> the id of the cluster it is drawn in
     members: dict  # cluster id -> its keys, sorted (one kind: by pk)
     hidden: set = frozenset()  # the keys shown as locked placeholders (access.py)
+    grows: tuple = ()  # (frontier keys, upstream) of the "+N more" markers grown (grown())
+    grown: dict = field(default_factory=dict)  # key a grow added -> upstream (its direction)
+    opened: dict = field(default_factory=dict)  # level -> times its bound marker was grown
 
 
-def compute(base_id, view, user=None):
+def compute(base_id, view, user=None, grows=()):
+    """`grows`: (frontier keys, upstream) of markers grown, one more hop from each."""
     base = key_of_id(base_id)  # the view checked its hops when it was made
     graph = Graph(base, raw_limit=settings.LINEAGE_MAX_NODES * RAW_FACTOR)
     graph.walk(view.upstream, upstream=True)
     graph.walk(view.downstream, upstream=False)
+    grown = {key: upstream for keys, upstream in grows for key in grow_hop(graph, keys, upstream)}
     if view.extended:
         graph.extend()
     graph.load_sequences(shown_limit=settings.LINEAGE_MAX_NODES)
@@ -162,7 +169,7 @@ def compute(base_id, view, user=None):
         clusters, members = {}, {}
     else:
         clusters, members = cluster(graph, kept, edges, view, graph.toward_base(removed), hidden)
-    return Result(base, graph, kept, edges, clusters, members, hidden)
+    return Result(base, graph, kept, edges, clusters, members, hidden, tuple(grows), grown)
 
 
 # ---- the walk --------------------------------------------------------------------------
@@ -422,18 +429,29 @@ def _cluster_id(level, kind, group, anchor):
 
 
 def bound(result, limit):
-    """Collapse clusters, then keep at most `limit` nodes, nearest the base first."""
-    levels, clusters = result.graph.levels, result.clusters
-    level_of = {key: levels[key] for key in result.kept - clusters.keys()}
-    level_of.update((ident, levels[keys[0]]) for ident, keys in result.members.items())
+    """Collapse clusters, then keep at most `limit` nodes, nearest the base first (and
+    what markers grew, bound_grown())."""
+    clusters = result.clusters
+    level_of = element_levels(result)
     order = sorted(level_of, key=lambda i: (abs(level_of[i]), level_of[i], str(i)))
-    shown = set(order[:limit]) | {result.base}
+    if result.grows or result.opened:
+        shown = bound_grown(result, order, level_of, limit) | {result.base}
+    else:
+        shown = set(order[:limit]) | {result.base}
     collapsed = set()
     for source, target, kind in result.edges:
         s, t = clusters.get(source, source), clusters.get(target, target)
         if s != t and s in shown and t in shown:
             collapsed.add((s, t, kind))
-    return shown, collapsed, len(order) > limit
+    return shown, collapsed, len(shown) < len(order)
+
+
+def element_levels(result):
+    """{element: level} of what the answer may draw: nodes out of clusters, clusters."""
+    levels = result.graph.levels
+    level_of = {key: levels[key] for key in result.kept - result.clusters.keys()}
+    level_of.update((ident, levels[keys[0]]) for ident, keys in result.members.items())
+    return level_of
 
 
 def render(result, shown, edges, truncated):
@@ -566,3 +584,245 @@ def label_of(key, row):
     if is_run(key):
         return row["name"] or row["run_id"]
     return f"{row['sequence__name']}:v{row['version_index']}"
+
+
+# ---- views that grow in place ----------------------------------------------------------
+#
+# Where the hops or the node bound cut a view, the answer's `markers` say so: a "+N more"
+# node beside the cut, joined by an edge to its anchor. A hop marker hangs from a node (or
+# cluster) on the outermost walked level, N counting the nodes one hop further on that
+# the walk has not met (before filters and clusters; one query for all of them,
+# sql.beyond_counts). A bound marker hangs beside the first level, on each side, that
+# the bound cut, N counting the nodes it left out there. Growing a marker (its id in the
+# view's `grow`) walks one more hop from its nodes, or shows up to LINEAGE_MAX_NODES more
+# of its level, on top of what the view already shows: nothing drawn before moves or goes,
+# and the answer is the same engine's (filters, clusters, placeholders) as a view with
+# more hops would give there. Marker ids are keyed hashes (access.opaque), so the marker
+# of a placeholder tells nothing of it.
+
+GROW_MAX = 64  # markers one view may grow
+COUNTED_UP_TO = 1000  # past it a cluster's marker reads "+1,000+ more"
+
+
+@dataclass(frozen=True)
+class Marker:
+    id: str
+    anchor: object  # the element (a key, or a cluster id) it hangs from
+    upstream: bool
+    count: int  # nodes beyond the cut
+    level: int  # where they would be drawn
+    keys: tuple = ()  # a hop marker's frontier nodes
+    cut: str = "hops"  # or "bound"
+
+
+def grown(base_id, view, user, marked=True):
+    """(result, shown, edges, cut, markers) of the view with the markers `view.grow`
+    names grown. A marker may hang from what another grew, so they are resolved round by
+    round; an id no marker of the view has is ignored (as an old link's would be)."""
+    grows, opened, applied = [], {}, set()
+    result = None
+    while True:
+        if result is None:
+            result = compute(base_id, view, user, grows)
+        result.opened = opened
+        shown, edges, cut = bound(result, settings.LINEAGE_MAX_NODES)
+        if not (marked or view.grow):
+            return result, shown, edges, cut, []
+        marks = markers(result, shown, view)
+        todo = [m for m in marks if m.id in view.grow and m.id not in applied]
+        todo = todo[: max(0, GROW_MAX - len(applied))]
+        if not todo:
+            return result, shown, edges, cut, marks
+        for marker in todo:
+            applied.add(marker.id)
+            if marker.cut == "hops":
+                grows.append((marker.keys, marker.upstream))
+                result = None  # the walk goes further: walk again
+            else:
+                opened[marker.level] = opened.get(marker.level, 0) + 1
+
+
+def grow_hop(graph, keys, upstream):
+    """One more hop from `keys` (nodes of one level and kind), recorded as the walk's;
+    the new nodes' keys."""
+    keys = [key for key in keys if key in graph.levels]
+    if not keys:
+        return []
+    if len(graph.levels) >= graph.raw_limit:
+        graph.truncated = True
+        return []
+    level = graph.levels[keys[0]] + (-1 if upstream else 1)
+    pks = [pk_of(key) for key in keys]
+    if is_run(keys[0]):
+        return graph._add(sql.versions_of_runs(pks, upstream), level, to_run=False)
+    return graph._add(sql.runs_of_versions(pks, upstream), level, to_run=True)
+
+
+def bound_grown(result, order, level_of, limit):
+    """The elements shown when markers grew: the view's own `limit` nearest (what grew
+    never pushes them out), then up to `limit` more of what each hop marker added, then
+    up to `limit` more of a level for each time its bound marker grew."""
+    members, grown = result.members, result.grown
+
+    def did_grow(element):
+        return (members[element][0] if isinstance(element, str) else element) in grown
+
+    own = [e for e in order if not did_grow(e)] if grown else order
+    shown = set(own[:limit])
+    if grown:
+        shown.update([e for e in order if did_grow(e)][: limit * len(result.grows)])
+    for level, times in sorted(result.opened.items()):
+        rest = [e for e in order if level_of[e] == level and e not in shown]
+        shown.update(rest[: limit * times])
+    return shown
+
+
+def markers(result, shown, view):
+    """The view's markers (Marker), hop cuts then bound cuts."""
+    return hop_markers(result, shown, view) + bound_markers(result, shown)
+
+
+def _names(result, elements):
+    hidden = result.hidden
+    return {
+        e: e if isinstance(e, str) else access.locked_id(e) if e in hidden else node_id(e)
+        for e in elements
+    }
+
+
+def _marker_id(text):
+    return "more:" + access.opaque(text)[:12]
+
+
+def hop_markers(result, shown, view):
+    levels, members, grown = result.graph.levels, result.members, result.grown
+    done = {(key, upstream) for keys, upstream in result.grows for key in keys}
+    edges = {True: -view.upstream, False: view.downstream}  # the walk's outermost levels
+    groups = []  # (element, upstream, its frontier keys)
+    for element in shown:
+        keys = members[element] if isinstance(element, str) else (element,)
+        level = levels[keys[0]]
+        for upstream in (True, False):
+            if level == edges[upstream] or grown.get(keys[0]) is upstream:
+                out = [key for key in keys if (key, upstream) not in done]
+                if out:
+                    groups.append((element, upstream, out))
+    if not groups:
+        return []
+    groups.sort(key=lambda g: (g[1], str(g[0])))
+    parts, where = [], []  # where each group's count comes: (part index, pk or 0)
+    known_of = {}
+    for upstream in (True, False):
+        side = -1 if upstream else 1
+        for runs in (1, 0):
+            ours = [g for g in groups if g[1] is upstream and g[2][0] & 1 == runs]
+            if not ours:
+                continue
+            # What lies one hop further may be in the view already: the other kind, nearer.
+            known = known_of.get((side, runs))
+            if known is None:
+                known = known_of[(side, runs)] = [
+                    key >> 1
+                    for key, level in levels.items()
+                    if key & 1 != runs and level * side >= 0
+                ]
+            singles = [keys[0] >> 1 for element, _, keys in ours if not isinstance(element, str)]
+            if singles:
+                parts.append((singles, bool(runs), upstream, known, True))
+            single_part = len(parts) - 1
+            for element, _, keys in ours:
+                if isinstance(element, str):
+                    parts.append(([key >> 1 for key in keys], bool(runs), upstream, known, False))
+                    where.append((element, upstream, (len(parts) - 1, 0)))
+                else:
+                    where.append((element, upstream, (single_part, element >> 1)))
+    counts = sql.beyond_counts(parts, COUNTED_UP_TO)
+    names = _names(result, [g[0] for g in groups])
+    keys_of = {(element, upstream): keys for element, upstream, keys in groups}
+    found = []
+    for element, upstream, at in sorted(where, key=lambda w: (w[1], str(w[0]))):
+        if counts.get(at):
+            keys = keys_of[(element, upstream)]
+            ident = _marker_id(f"hops|{int(upstream)}|{names[element]}")
+            level = levels[keys[0]] + (-1 if upstream else 1)
+            found.append(Marker(ident, element, upstream, counts[at], level, tuple(keys)))
+    return found
+
+
+def bound_markers(result, shown):
+    """One marker on each side, at the nearest level the bound cut, hanging from the
+    shown element most of its left-out elements are joined to (else the base)."""
+    level_of = element_levels(result)
+    left = defaultdict(list)  # level -> left-out elements
+    for element, level in level_of.items():
+        if element not in shown:
+            left[level].append(element)
+    if not left:
+        return []
+    cuts = {}
+    for level in left:
+        side = level > 0
+        if side not in cuts or abs(level) < abs(cuts[side]):
+            cuts[side] = level
+    members, clusters = result.members, result.clusters
+    cut_of = {e: level for level in cuts.values() for e in left[level]}
+    joined = {level: defaultdict(int) for level in cuts.values()}
+    for source, target, _ in result.edges:
+        s, t = clusters.get(source, source), clusters.get(target, target)
+        for out, anchor in ((s, t), (t, s)):
+            level = cut_of.get(out)
+            if level is not None and anchor in shown and abs(level_of[anchor]) < abs(level):
+                joined[level][anchor] += 1
+    found = []
+    for level in sorted(cuts.values()):
+        elements = left[level]
+        count = sum(len(members[e]) if isinstance(e, str) else 1 for e in elements)
+        candidates = joined[level]
+        names = _names(result, candidates)
+        if candidates:
+            anchor = min(candidates, key=lambda a: (-candidates[a], names[a]))
+        else:
+            anchor = result.base
+        showing = sum(1 for e, lv in level_of.items() if lv == level and e in shown)
+        ident = _marker_id(f"bound|{level}|{showing}")
+        found.append(Marker(ident, anchor, level < 0, count, level, cut="bound"))
+    return found
+
+
+def counted(count):
+    return f"{COUNTED_UP_TO:,}+" if count > COUNTED_UP_TO else f"{count:,}"
+
+
+def marker_elements(result, marks):
+    """The markers as Cytoscape elements: {"nodes": [...], "edges": [...]}."""
+    names = _names(result, {m.anchor for m in marks})
+    nodes, edges = [], []
+    for m in marks:
+        anchor = names[m.anchor]
+        nodes.append(
+            {
+                "data": {
+                    "id": m.id,
+                    "kind": "more",
+                    "label": f"+{counted(m.count)} more",
+                    "count": m.count,
+                    "level": m.level,
+                    "base": False,
+                    "anchor": anchor,
+                    "direction": "upstream" if m.upstream else "downstream",
+                    "cut": m.cut,
+                }
+            }
+        )
+        source, target = (m.id, anchor) if m.upstream else (anchor, m.id)
+        edges.append(
+            {
+                "data": {
+                    "id": f"{source}->{target}:more",
+                    "source": source,
+                    "target": target,
+                    "kind": "more",
+                }
+            }
+        )
+    return {"nodes": nodes, "edges": edges}

@@ -46,6 +46,9 @@ class View:
     extract: frozenset = option(
         frozenset(), "Extract", "Node ids kept out of clusters.", on_form=False
     )
+    grow: frozenset = option(
+        frozenset(), "Grow", 'Ids of "+N more" markers grown in place.', on_form=False
+    )
 
     def __post_init__(self):
         for f in fields(self):

@@ -105,12 +105,14 @@ class Api:
 
     def lineage(self, node, **view):
         """The lineage graph around `node` (an Artifact, a Run, or an id such as
-        "artifact:12"), as the graph page draws it: {"elements", "base", "truncated"}.
+        "artifact:12"), as the graph page draws it: {"elements", "base", "truncated",
+        "markers"}.
 
         `view` takes what the page's view does, by the same names (the server's
         lineage/view.py defines them and refuses a name it does not know): upstream=2,
         downstream=1, artifact_types=["model"], job_types=[...], extended=True,
-        generated=True, expand_clusters=True, extract=["run:7"]."""
+        generated=True, expand_clusters=True, extract=["run:7"], grow=["more:..."] (the
+        answer's "+N more" markers, grown in place)."""
         params = {"node": _node(node), **{key: _encode(value) for key, value in view.items()}}
         return self._session.get_json("/api/v1/lineage", **params)
 

@@ -93,3 +93,19 @@ def test_it_documents_the_views_fields(client):
     assert [p["name"] for p in parameters] == ["node"] + [s["name"] for s in View.spec()]
     upstream = next(p for p in parameters if p["name"] == "upstream")
     assert upstream["schema"] == {"type": "integer", "minimum": 0, "maximum": 10, "default": 3}
+
+
+def test_it_answers_markers_and_grows_one(client, key, g):
+    data = g.art("data")
+    train = g.run("train", uses=[data])
+    g.art("model", "model", run=train)
+    body = get(client, key, node=f"artifact:{data.pk}", downstream=1).json()
+    (marker,) = body["markers"]["nodes"]
+    assert (marker["data"]["label"], marker["data"]["anchor"]) == ("+1 more", f"run:{train.pk}")
+    grown = get(client, key, node=f"artifact:{data.pk}", downstream=1, grow=marker["data"]["id"])
+    assert [n["data"]["label"] for n in grown.json()["elements"]["nodes"]] == [
+        "data:v0",
+        "train",
+        "model:v0",
+    ]
+    assert grown.json()["markers"]["nodes"] == []

@@ -30,5 +30,6 @@ def test_it_issues_the_same_queries_on_a_graph_ten_times_larger(g):
 
 def test_it_issues_one_query_per_hop_and_direction(g):
     data = build(g, 6)
-    # 2 up + 3 down hops, then what is shown (sequences with it), one query per kind.
-    assert count_queries(data, View(upstream=2, downstream=3)) == 2 + 3 + 2
+    # 2 up + 3 down hops, then what is shown (sequences with it), one query per kind, and
+    # one for what lies a hop beyond the outermost levels (the "+N more" markers).
+    assert count_queries(data, View(upstream=2, downstream=3)) == 2 + 3 + 2 + 1

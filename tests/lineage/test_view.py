@@ -78,4 +78,4 @@ def test_it_describes_every_field_for_the_page_and_the_api():
     assert [s["name"] for s in spec] == [f.name for f in fields(View)]
     assert {s["name"]: s["default"] for s in spec}["upstream"] == "3"
     assert {s["name"]: s["kind"] for s in spec}["extract"] == "list"
-    assert [s["name"] for s in spec if not s["onForm"]] == ["extract"]
+    assert [s["name"] for s in spec if not s["onForm"]] == ["extract", "grow"]
