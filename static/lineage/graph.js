@@ -36,6 +36,7 @@ const state = {
   node: params.get("node") || root.dataset.node,
   hidden: new Set(splitList(params.get("hidden"))),
   extract: new Set(splitList(params.get("extract"))),
+  grow: new Set(splitList(params.get("grow"))),  // "+N more" markers grown in place
   labels: new Map(),  // node id -> label, for hidden nodes no longer in the view
   answer: null,
   request: null,  // the AbortController of the view being fetched
