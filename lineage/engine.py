@@ -30,8 +30,10 @@ sql.py, its node keys in keys.py; a preview's impact counts (impact.py) reuse it
   the base is already a cluster group by type instead of sequence, so a hub dataset's
   thousands of consumers stay a handful of nodes. Nodes listed in `view.extract` stay out
   of clusters; `expand_clusters` turns clustering off. A cluster lists its first
-  MEMBERS_LISTED members; `cluster_members` searches all of them (a version's first-hop
-  runs from the cluster's own definition, without compute(): `_first_hop_runs`).
+  MEMBERS_LISTED members; `cluster_members` searches all of them without computing the
+  view again: from the members the drawn view kept (`_keep_members`, Django's cache, who
+  may see each asked again every time), or for a version's first-hop runs from the
+  cluster's own definition (`_first_hop_runs`).
 - Access: a node the user may not see is a locked placeholder (access.py): kept by
   every filter, clustered only with other placeholders, shown with its level and edges
   and nothing else; a base node they may not see is not found.
@@ -46,6 +48,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
@@ -60,6 +63,7 @@ from .view import View
 
 CLUSTER_MIN = 5
 MEMBERS_LISTED = 50
+MEMBERS_KEPT = 600  # seconds a drawn view's clusters stay searchable without computing it
 RAW_FACTOR = 50  # how many raw nodes the walk may visit per node it may return
 
 
@@ -67,7 +71,9 @@ def lineage_view(base_id, view=None, user=None):
     """The view around `base_id` as {"elements": {...}, "base": id, "truncated": bool,
     "markers": {...}}, as `user` may see it (None: everything, for the engine's trusted
     callers)."""
-    result, shown, edges, cut, marks = grown(base_id, view or View(), user)
+    view = view or View()
+    result, shown, edges, cut, marks = grown(base_id, view, user)
+    _keep_members(result, view, user)
     answer = render(result, shown, edges, result.graph.truncated or cut)
     answer["markers"] = marker_elements(result, marks)
     return answer
@@ -75,25 +81,71 @@ def lineage_view(base_id, view=None, user=None):
 
 def cluster_members(base_id, view, cluster_id, query="", limit=None, user=None):
     """(matching members [{id, label}], how many match) of one cluster of a view;
-    `query` narrows them by label, case-insensitively. A cluster of placeholders lists
-    placeholders."""
+    `query` narrows them by label, case-insensitively. A member the user may not see is a
+    placeholder."""
     needle = query.strip().lower()
-    found = _first_hop_runs(key_of_id(base_id), view, cluster_id, user)
-    if found is not None:  # (key, label) pairs: ids are made for the listed ones only
-        matches = [(key, label) for key, label in found if needle in label.lower()]
-        listed = matches[: limit or MEMBERS_LISTED]
-        return [{"id": node_id(key), "label": label} for key, label in listed], len(matches)
-    result = grown(base_id, view, user, marked=False)[0]
-    keys = result.members.get(cluster_id)
-    if not keys:
+    found, hidden = _members(key_of_id(base_id), view, cluster_id, user)
+    matches = [(key, label) for key, label in found if needle in label.lower()]
+    listed = matches[: limit or MEMBERS_LISTED]  # ids are made for the listed ones only
+    return [
+        {"id": access.locked_id(key) if key in hidden else node_id(key), "label": label}
+        for key, label in listed
+    ], len(matches)
+
+
+def _members(base, view, cluster_id, user):
+    """((key, label) of a cluster's members, the keys shown as placeholders). The search
+    box asks on every keystroke, so not by computing the view again where that can be
+    helped: from the members its view drew (kept by lineage_view), else for a hub's
+    first-hop runs from their definition, else computed (and kept). Who may see each
+    member is asked each time (the labels are kept): a member the user may no longer
+    see is a placeholder."""
+    kept = cache.get(_members_key(base, view, user))
+    if kept is None or cluster_id not in kept:
+        found = _first_hop_runs(base, view, cluster_id, user)
+        if found is not None:
+            return found, ()
+        kept = _keep_members(grown(node_id(base), view, user, marked=False)[0], view, user)
+    if cluster_id not in kept:
         raise NotFound("That cluster is not in this view any more.")
-    if keys[0] in result.hidden:  # clusters never mix placeholders with other nodes
-        found = [access.member(key) for key in keys]
-    else:
+    keys, locked = kept[cluster_id]
+    hidden = access.hidden_keys(user, [base] if locked else [base, *keys])
+    if base in hidden:  # access changed since the view was drawn
+        raise NotFound(f"No {kind_of(base)} with id {pk_of(base)}.")
+    if locked:  # clusters never mix placeholders with other nodes
+        return [(key, access.LOCKED_LABEL) for key in keys], set(keys)
+    labels, locked_label = (
+        _labels(_members_key(base, view, user) + cluster_id, keys),
+        access.LOCKED_LABEL,
+    )
+    return [
+        (key, locked_label if key in hidden else labels.get(key, locked_label)) for key in keys
+    ], hidden
+
+
+def _labels(cache_key, keys):
+    """{key: label} of a kept cluster's members, read once and kept with it (whoever
+    may see them: each search asks hidden_keys)."""
+    labels = cache.get(cache_key)
+    if labels is None:
         attrs = sql.display_attributes(keys)
-        found = [{"id": node_id(key), "label": label_of(key, attrs[key])} for key in keys]
-    members = [member for member in found if needle in member["label"].lower()]
-    return members[: limit or MEMBERS_LISTED], len(members)
+        labels = {key: label_of(key, row) for key, row in attrs.items()}
+        cache.set(cache_key, labels, MEMBERS_KEPT)
+    return labels
+
+
+def _keep_members(result, view, user):
+    """Keep a view's clusters (their keys; whether placeholders) for MEMBERS_KEPT seconds,
+    for their search boxes. Per process: another worker computes the view once itself."""
+    kept = {ident: (keys, keys[0] in result.hidden) for ident, keys in result.members.items()}
+    if kept:
+        cache.set(_members_key(result.base, view, user), kept, MEMBERS_KEPT)
+    return kept
+
+
+def _members_key(base, view, user):
+    who = "trusted" if user is None else user.pk
+    return "lineage-members:" + access.opaque(f"{who}|{base}|{view.to_query()}")
 
 
 def _first_hop_runs(base, view, cluster_id, user):

@@ -153,3 +153,12 @@ class Builder:
 @pytest.fixture
 def build(db):
     return Builder()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """The engine keeps drawn clusters in Django's cache (lineage.engine._keep_members);
+    ids repeat between tests, so none may find another's."""
+    from django.core.cache import cache
+
+    cache.clear()

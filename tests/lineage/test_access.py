@@ -220,9 +220,12 @@ def test_the_page_offers_only_the_types_and_job_types_the_user_sees(world, nobod
 
 
 def test_cluster_search_from_the_cluster_itself_answers_as_the_whole_view(world, monkeypatch):
-    """The search box's fast path (a hub's first-hop runs, from the cluster's definition)
-    finds exactly what searching the computed view finds, and never a hidden run, even
-    one of the same job type as the open sweep."""
+    """The search box's two fast paths (the members its view drew, kept by lineage_view;
+    a hub's first-hop runs, from the cluster's definition) find exactly what searching
+    the computed view finds, and never a hidden run, even one of the same job type as
+    the open sweep."""
+    from django.core.cache import cache
+
     from lineage import engine
     from registry.models import Run
 
@@ -240,12 +243,35 @@ def test_cluster_search_from_the_cluster_itself_answers_as_the_whole_view(world,
         for ident in clusters:
             fast_answers += engine._first_hop_runs(key, view, ident, user) is not None
             for term in ("", "sweep", "SWEEP-3", "secret", "no access", "zzz"):
-                fast = cluster_members(base, view, ident, term, user=user)
-                with monkeypatch.context() as patch:
-                    patch.setattr(engine, "_first_hop_runs", lambda *args: None)
-                    assert fast == cluster_members(base, view, ident, term, user=user)
+                answers = []
+                for path in ("definition", "drawn", "computed"):
+                    with monkeypatch.context() as patch:
+                        if path != "definition":
+                            patch.setattr(engine, "_first_hop_runs", lambda *args: None)
+                        if path == "drawn":
+                            lineage_view(base, view, user)  # keeps the clusters it drew
+                        else:
+                            cache.clear()
+                        answers.append(cluster_members(base, view, ident, term, user=user))
+                assert answers[0] == answers[1] == answers[2], (path, term)
                 if user is world.nobody:
-                    assert "SECRET" not in json.dumps(fast)
+                    assert "SECRET" not in json.dumps(answers)
     # nobody: the open sweep in the first two views (extracting one leaves four runs);
     # alice and the trusted caller: both sweeps in every view.
     assert fast_answers == 2 + 6 + 6
+
+
+def test_a_drawn_cluster_searched_after_access_is_taken_away_shows_placeholders(world):
+    """Members are kept as keys only: their labels are read at each search, through the
+    visibility querysets, so a run the user may no longer see is never named."""
+    from registry.models import TeamMember
+
+    view = View(downstream=1)
+    answer = lineage_view(world.data.node_id, view, world.alice)
+    (ident,) = [i for i, d in nodes(answer).items() if d.get("jobType") == "SECRETsweepjob"]
+    assert cluster_members(world.data.node_id, view, ident, "secret", user=world.alice)[1] == 6
+    TeamMember.objects.filter(team__name="acme", user=world.alice).delete()
+    found, total = cluster_members(world.data.node_id, view, ident, "", user=world.alice)
+    assert total == 6 and {member["label"] for member in found} == {"No access"}
+    assert all(access.is_locked_id(member["id"]) for member in found)
+    assert "SECRET" not in json.dumps(found)

@@ -410,3 +410,25 @@ def test_the_walk_gives_up_its_shortcut_on_a_cycle_and_on_extended_lineage(g):
     for view in (View(), View(upstream=0, downstream=1, extended=True)):
         result = clusters_alike(x, view)
         assert result.graph.toward_base(set()) is None
+
+
+def test_a_drawn_cluster_is_searched_without_computing_its_view(g, django_assert_num_queries):
+    """The search box asks on every keystroke: the cluster's members are the ones its
+    view drew, their labels read in one query (a cluster of versions two hops out, which
+    no definition of its own answers)."""
+    from lineage.engine import cluster_members
+
+    data = g.art("data", "dataset")
+    for i in range(6):
+        run = g.run(f"sweep-{i}", "train", uses=[data])
+        g.art(f"model-{i}", "model", run=run)
+    view = View(downstream=2)
+    answer = lineage_view(nid(data), view)
+    (models,) = [
+        n["data"]["id"]
+        for n in answer["elements"]["nodes"]
+        if n["data"]["label"] == "6 model versions"
+    ]
+    with django_assert_num_queries(1):
+        found, total = cluster_members(nid(data), view, models, "MODEL-3")
+    assert total == 1 and found[0]["label"] == "model-3:v0"
