@@ -93,27 +93,53 @@ def query(sql, params):
         return cursor.fetchall()
 
 
+# On PostgreSQL, queries that do not wait for each other's answers go in one round trip
+# (statements joined by ";", bound client-side as Django binds every query): a small
+# view's time is its round trips, ~0.065 ms saved each (measured: 0.212 ms for two
+# hops together, 0.272 ms one after the other).
+TOGETHER = True
+
+
+def asks_together():
+    return connection.vendor == "postgresql" and TOGETHER
+
+
+def query_together(queries):
+    """The rows of each (sql, params) in `queries`, in one round trip where the database
+    allows it."""
+    if not asks_together() or len(queries) < 2:
+        return [query(sql, params) for sql, params in queries]
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(sql for sql, _ in queries), [p for _, ps in queries for p in ps])
+        results = [cursor.fetchall()]
+        while cursor.nextset():
+            results.append(cursor.fetchall())
+    return results
+
+
 def runs_of_versions(pks, upstream):
     """Edges from versions to their runs, with each run's info: upstream, the runs that
     logged them; downstream, the runs that used them."""
-    return _hop(pks, True, LOGS if upstream else USES)
+    return query(*hop(pks, upstream, from_versions=True))
 
 
 def versions_of_runs(pks, upstream=None):
     """Edges from runs to their versions, with each version's info: upstream, the versions
     they used; downstream, those they logged; None, both."""
-    return _hop(pks, False, None if upstream is None else USES if upstream else LOGS)
+    return query(*hop(pks, upstream, from_versions=False))
 
 
-def _hop(pks, from_versions, direction):
+def hop(pks, upstream, from_versions):
+    """(sql, params) of runs_of_versions (`from_versions`) or versions_of_runs."""
     pks = list(pks)
     if connection.vendor == "postgresql":
         sql, params = HOPS["wide" if len(pks) > PG_WIDE else "postgresql", from_versions], [pks]
     else:
         sql, params = HOPS["sqlite", from_versions], [json.dumps(pks)]
-    if direction is None:
-        return query(sql, params)
-    return query(sql + " AND e.direction = %s", [*params, direction])
+    if upstream is None:
+        return sql, params
+    direction = (LOGS if upstream else USES) if from_versions else (USES if upstream else LOGS)
+    return sql + " AND e.direction = %s", [*params, direction]
 
 
 def runs_of_version(pk, direction):
@@ -161,15 +187,19 @@ VERSION_FIELDS = (
 def display_attributes(keys):
     """One query per kind for what the answer shows of the nodes with these keys
     (lineage.keys): {key: {field: value}}."""
-    attrs = {}
-    for sql, fields, pks, bit in (
+    kinds = [
         (RUN_ATTRS, RUN_FIELDS, [key >> 1 for key in keys if key & 1], 1),
         (VERSION_ATTRS, VERSION_FIELDS, [key >> 1 for key in keys if not key & 1], 0),
-    ):
-        if pks:
-            where, params = id_list(pks)
-            for row in query(sql + where, params):
-                attrs[row[0] << 1 | bit] = dict(zip(fields, row, strict=True))
+    ]
+    kinds = [kind for kind in kinds if kind[2]]
+    queries = []
+    for sql, _, pks, _ in kinds:
+        where, params = id_list(pks)
+        queries.append((sql + where, params))
+    attrs = {}
+    for (_, fields, _, bit), rows in zip(kinds, query_together(queries), strict=True):
+        for row in rows:
+            attrs[row[0] << 1 | bit] = dict(zip(fields, row, strict=True))
     return attrs
 
 

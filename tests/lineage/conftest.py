@@ -5,9 +5,12 @@ from lineage import sql
 
 # The engine reads the graph through more than one path (lineage.sql): every test of it
 # runs through each, so each gives exactly the answers written in the tests.
-WALKS = {"narrow hops": {}, "wide hops": {"PG_WIDE": 0}}
-if connection.vendor != "postgresql":  # SQLite has one form of hop
-    del WALKS["wide hops"]
+WALKS = {
+    "narrow hops, asked together": {},
+    "wide hops, one query a round trip": {"PG_WIDE": 0, "TOGETHER": False},
+}
+if connection.vendor != "postgresql":  # SQLite has one form of hop, one query at a time
+    WALKS = {"one query a round trip": {}}
 
 
 @pytest.fixture(autouse=True, params=list(WALKS))
