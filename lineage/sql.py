@@ -216,7 +216,7 @@ _EDGE = LineageEdge._meta.db_table
 def beyond_counts(parts, up_to):
     """`parts`: [(frontier pks of one kind, frontier is runs, upstream, pks of the other
     kind already met, each pk counted alone)] -> {(part index, pk or 0): count}, 0 for a
-    part counted as a whole, which stops counting past `up_to` (a hub's 20,000 runs are
+    part counted as a whole. Every count stops past `up_to` (a hub's 20,000 runs are
     20,000 index lookups; the first `up_to` found say enough); what has nothing beyond is
     left out."""
     selects, params = [], []
@@ -232,15 +232,25 @@ def beyond_counts(parts, up_to):
             f" FROM {_EDGE} e WHERE e.{near} {where} AND e.direction = %s"
             f" AND NOT (e.{far} {known_sql})"
         )
-        if alone:
-            sql = f"SELECT {int(index)}, e.{near}, COUNT(DISTINCT e.{far}){found} GROUP BY e.{near}"
+        if alone:  # each pk's count stops past `up_to` too: a hub alone at the cut took 5 ms
+            if connection.vendor == "postgresql":
+                each, each_params = "unnest(%s::bigint[]) s(value)", [list(pks)]
+            else:
+                each, each_params = "json_each(%s) s", [json.dumps(list(pks))]
+            # One node's edges of one direction reach each node once (unique_lineage_edge).
+            sql = (
+                f"SELECT {int(index)}, s.value, (SELECT COUNT(*) FROM (SELECT 1 FROM {_EDGE} e"
+                f" WHERE e.{near} = s.value AND e.direction = %s AND NOT (e.{far} {known_sql})"
+                f" LIMIT {int(up_to) + 1}) c) FROM {each}"
+            )
+            params += [direction, *known_params, *each_params]
         else:
             sql = (
                 f"SELECT {int(index)}, 0, COUNT(*) FROM"
                 f" (SELECT DISTINCT e.{far}{found} LIMIT {int(up_to) + 1}) d"
             )
+            params += [*where_params, direction, *known_params]
         selects.append(sql)
-        params += [*where_params, direction, *known_params]
     if not selects:
         return {}
     rows = query(
