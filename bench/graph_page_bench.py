@@ -7,7 +7,11 @@ log a model), serves it with `manage.py runserver --noreload`, logs in with Play
 and times, per case, from `page.goto` to `window.lineageGraphReady` (set by graph.js once
 the view is laid out and drawn), then clicks the base node to check it answers.
 Cases: 50, 500 and 2,000 visible nodes with "Expand clusters" on, and a hub dataset
-with 10,000 consumers drawn with clusters on.
+with 10,000 consumers drawn with clusters on. Besides the wall time, the CPU time the
+page's main thread spent from its navigation to drawn (Chromium's per-document ThreadTime
+metric, through the DevTools protocol; the previous page's unloading is not in it): on a
+shared machine the wall time grows with everyone's load, that one much less, so it shows
+what the page itself costs.
 
 `--against REV` measures a git revision side by side in the same run: its checkout (a
 temporary git worktree, with this checkout's static/vendor) serves a copy of the same
@@ -112,18 +116,27 @@ def main():
         f"\nGraph page: navigation to a drawn, clickable graph, headless Chromium "
         f"({os.cpu_count()} cores), {args.repeat} runs per case\n"
     )
-    line = "{:<34} {:<14} {:>6} {:>8} {:>8} {:>6} {:>13} {:>20}"
+    line = "{:<34} {:<14} {:>6} {:>8} {:>8} {:>6} {:>8} {:>6} {:>13} {:>20}"
     print(
         line.format(
-            "case", "side", "nodes", "p50 ms", "p95 ms", "ratio", "last: API ms", "layout+draw"
+            "case",
+            "side",
+            "nodes",
+            "p50 ms",
+            "p95 ms",
+            "ratio",
+            "CPU ms",
+            "ratio",
+            "last: API ms",
+            "layout+draw",
         )
     )
     first = {}
-    for label, side, nodes, times, timings in rows:
+    for label, side, nodes, times, cpu, timings in rows:
         times = sorted(times)
         p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-        p50 = statistics.median(times)
-        ratio = p50 / first.setdefault(side, p50)  # to this side's first (smallest) case
+        p50, cpu = statistics.median(times), statistics.median(cpu)
+        small, small_cpu = first.setdefault(side, (p50, cpu))  # this side's first case
         fetch = f"{timings['fetch']:.0f}"
         draw = f"{timings['draw']:.0f} (layout {timings['layout']:.0f})"
         print(
@@ -133,7 +146,9 @@ def main():
                 nodes,
                 f"{p50 * 1000:.0f}",
                 f"{p95 * 1000:.0f}",
-                f"{ratio:.1f}x",
+                f"{p50 / small:.1f}x",
+                f"{cpu * 1000:.0f}",
+                f"{cpu / small_cpu:.1f}x",
                 fetch,
                 draw,
             )
@@ -164,8 +179,8 @@ def checkout_copy(rev, tmp):
 
 
 def measure(sides, bases, repeat):
-    """Rows (case, side, nodes, times, last timings); each navigation is timed on every
-    side in turn."""
+    """Rows (case, side, nodes, times, main-thread CPU times, last timings); each
+    navigation is timed on every side in turn."""
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -174,8 +189,12 @@ def measure(sides, bases, repeat):
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
         pages = {side: signed_in(browser, url) for side, url in sides.items()}
+        sessions = {side: page.context.new_cdp_session(page) for side, page in pages.items()}
+        for session in sessions.values():
+            session.send("Performance.enable")
         for (label, _, query), base in zip(CASES, bases, strict=True):
             times = {side: [] for side in sides}
+            cpu = {side: [] for side in sides}
             for _ in range(repeat + 1):  # the first run warms the server and the cache
                 for side, url in sides.items():
                     started = time.perf_counter()
@@ -184,13 +203,20 @@ def measure(sides, bases, repeat):
                         "() => window.lineageGraphReady === true", timeout=120_000
                     )
                     times[side].append(time.perf_counter() - started)
+                    cpu[side].append(thread_time(sessions[side]))
             for side, page in pages.items():
                 nodes = page.evaluate("window.lineageGraph.nodes().length")
                 timings = page.evaluate("window.lineageTimings")
                 clickable(page)
-                rows.append((label, side, nodes, times[side][1:], timings))
+                rows.append((label, side, nodes, times[side][1:], cpu[side][1:], timings))
         browser.close()
     return rows
+
+
+def thread_time(session):
+    """CPU seconds the page's main thread has run for the current document."""
+    metrics = session.send("Performance.getMetrics")["metrics"]
+    return next(m["value"] for m in metrics if m["name"] == "ThreadTime")
 
 
 def signed_in(browser, url):
