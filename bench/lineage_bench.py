@@ -265,7 +265,9 @@ def load(folder, connection):
                 marks = ",".join("?" * len(rows[0]))
                 cursor.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # PostgreSQL: VACUUM too, as autovacuum would soon after such a load (this machine's
+        # server runs without it): index-only scans need the visibility map it sets.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def _with_defaults(model, given, connection):
