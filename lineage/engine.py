@@ -687,18 +687,18 @@ def label_of(key, row):
 #
 # Where the hops or the node bound cut a view, the answer's `markers` say so: a "+N more"
 # node beside the cut, joined by an edge to its anchor. A hop marker hangs from a node (or
-# cluster) on the outermost walked level, N counting the nodes one hop further on that
-# the walk has not met (before filters and clusters; one query for all of them,
-# sql.beyond_counts). A bound marker hangs beside the first level, on each side, that
-# the bound cut, N counting the nodes it left out there. Growing a marker (its id in the
-# view's `grow`) walks one more hop from its nodes, or shows up to LINEAGE_MAX_NODES more
-# of its level, on top of what the view already shows: nothing drawn before moves or goes,
-# and the answer is the same engine's (filters, clusters, placeholders) as a view with
-# more hops would give there. Marker ids are keyed hashes (access.opaque), so the marker
-# of a placeholder tells nothing of it.
+# cluster) on the outermost walked level; N counts the nodes a view with one more hop
+# would add there (those its filters keep, and placeholders; before clusters), from the
+# walk's own hop query, one per direction and kind for all of them. A bound marker hangs
+# beside the first level, on each side, that the bound cut; N counts the nodes it left
+# out there. Growing a marker (its id in the view's `grow`) walks one more hop from its
+# nodes, or shows up to LINEAGE_MAX_NODES more of its level, on top of what the view
+# already shows: nothing drawn before moves or goes, and what is added is what the same
+# engine (filters, clusters, placeholders) gives a view with more hops there. Marker ids
+# are keyed hashes (access.opaque), so the marker of a placeholder tells nothing of it.
 
 GROW_MAX = 64  # markers one view may grow
-COUNTED_UP_TO = 1000  # past it a cluster's marker reads "+1,000+ more"
+COUNTED_UP_TO = 1000  # a hop marker judges at most this many (+1) nodes beyond its anchor
 
 
 @dataclass(frozen=True)
@@ -710,6 +710,7 @@ class Marker:
     level: int  # where they would be drawn
     keys: tuple = ()  # a hop marker's frontier nodes
     cut: str = "hops"  # or "bound"
+    capped: bool = False  # `count` of the first COUNTED_UP_TO + 1 only: there are more
 
 
 def grown(base_id, view, user, marked=True):
@@ -725,7 +726,7 @@ def grown(base_id, view, user, marked=True):
         shown, edges, cut = bound(result, settings.LINEAGE_MAX_NODES)
         if not (marked or view.grow):
             return result, shown, edges, cut, []
-        marks = markers(result, shown, view)
+        marks = markers(result, shown, view, user)
         todo = [m for m in marks if m.id in view.grow and m.id not in applied]
         todo = todo[: max(0, GROW_MAX - len(applied))]
         if not todo:
@@ -774,9 +775,9 @@ def bound_grown(result, order, level_of, limit):
     return shown
 
 
-def markers(result, shown, view):
+def markers(result, shown, view, user=None):
     """The view's markers (Marker), hop cuts then bound cuts."""
-    return hop_markers(result, shown, view) + bound_markers(result, shown)
+    return hop_markers(result, shown, view, user) + bound_markers(result, shown)
 
 
 def _names(result, elements):
@@ -791,7 +792,7 @@ def _marker_id(text):
     return "more:" + access.opaque(text)[:12]
 
 
-def hop_markers(result, shown, view):
+def hop_markers(result, shown, view, user):
     levels, members, grown = result.graph.levels, result.members, result.grown
     done = {(key, upstream) for keys, upstream in result.grows for key in keys}
     edges = {True: -view.upstream, False: view.downstream}  # the walk's outermost levels
@@ -807,43 +808,84 @@ def hop_markers(result, shown, view):
     if not groups:
         return []
     groups.sort(key=lambda g: (g[1], str(g[0])))
-    parts, where = [], []  # where each group's count comes: (part index, pk or 0)
-    known_of = {}
-    for upstream in (True, False):
-        side = -1 if upstream else 1
-        for runs in (1, 0):
-            ours = [g for g in groups if g[1] is upstream and g[2][0] & 1 == runs]
-            if not ours:
-                continue
-            # What lies one hop further may be in the view already: the other kind, nearer.
-            known = known_of.get((side, runs))
-            if known is None:
-                known = known_of[(side, runs)] = [
-                    key >> 1
-                    for key, level in levels.items()
-                    if key & 1 != runs and level * side >= 0
-                ]
-            singles = [keys[0] >> 1 for element, _, keys in ours if not isinstance(element, str)]
-            if singles:
-                parts.append((singles, bool(runs), upstream, known, True))
-            single_part = len(parts) - 1
-            for element, _, keys in ours:
-                if isinstance(element, str):
-                    parts.append(([key >> 1 for key in keys], bool(runs), upstream, known, False))
-                    where.append((element, upstream, (len(parts) - 1, 0)))
-                else:
-                    where.append((element, upstream, (single_part, element >> 1)))
-    counts = sql.beyond_counts(parts, COUNTED_UP_TO)
+    beyond = _beyond(result, groups, view, user)
     names = _names(result, [g[0] for g in groups])
-    keys_of = {(element, upstream): keys for element, upstream, keys in groups}
     found = []
-    for element, upstream, at in sorted(where, key=lambda w: (w[1], str(w[0]))):
-        if counts.get(at):
-            keys = keys_of[(element, upstream)]
+    for (element, upstream, keys), (count, capped) in zip(groups, beyond, strict=True):
+        if count or capped:
             ident = _marker_id(f"hops|{int(upstream)}|{names[element]}")
             level = levels[keys[0]] + (-1 if upstream else 1)
-            found.append(Marker(ident, element, upstream, counts[at], level, tuple(keys)))
+            found.append(Marker(ident, element, upstream, count, level, tuple(keys), capped=capped))
     return found
+
+
+def _beyond(result, groups, view, user):
+    """(count, capped) for each group: the nodes one hop beyond its frontier nodes that a
+    bigger view would add (not met yet, kept by the filters, or placeholders), out of the
+    first COUNTED_UP_TO + 1 beyond each node or cluster (capped: there were more)."""
+    levels, sequences = result.graph.levels, dict(result.graph.sequences)
+    parts, at = [], {}  # at: (part index, near pk or 0) -> group index
+    for upstream in (True, False):
+        for runs in (1, 0):
+            ours = [
+                (i, g) for i, g in enumerate(groups) if g[1] is upstream and g[2][0] & 1 == runs
+            ]
+            if not ours:
+                continue
+            known = None
+            if not (view.job_types if runs == 0 else view.artifact_types or not view.generated):
+                # No filter can remove a far node: count in the database, leaving out what
+                # the view has met (the other kind, on this side).
+                side = -1 if upstream else 1
+                known = [
+                    key >> 1 for key, lv in levels.items() if key & 1 != runs and lv * side >= 0
+                ]
+            singles = [
+                (i, keys[0] >> 1) for i, (element, _, keys) in ours if not isinstance(element, str)
+            ]
+            if singles:
+                at.update(((len(parts), pk), i) for i, pk in singles)
+                parts.append(([pk for _, pk in singles], bool(runs), upstream, True, known))
+            for i, (element, _, keys) in ours:
+                if isinstance(element, str):
+                    at[(len(parts), 0)] = i
+                    parts.append(([key >> 1 for key in keys], bool(runs), upstream, False, known))
+    rows = sql.beyond(parts, COUNTED_UP_TO)
+    new = {row[4] for row in rows if parts[row[0]][1] and parts[row[0]][4] is None}
+    if new - sequences.keys():  # versions of sequences the walk has not met
+        sequences.update(sql.sequences(new - sequences.keys()))
+    found = [set() for _ in groups]
+    fetched = [0] * len(groups)
+    counted = [0] * len(groups)
+    removed = []  # (group index, key) of nodes the filters remove, unless placeholders
+    verdicts = ({}, {})
+    for part, near, far, job_type, sequence, generated in rows:
+        index = at[(part, near)]
+        if parts[part][4] is not None:  # a count
+            counted[index] = fetched[index] = far
+            continue
+        fetched[index] += 1
+        far = far << 1 if parts[part][1] else far << 1 | 1
+        if far in levels:
+            continue
+        info = (job_type,) if far & 1 else (sequence, generated)
+        seen = verdicts[far & 1]
+        keep = seen.get(info)
+        if keep is None:
+            keep = seen[info] = keeps(far, info, view, sequences)
+        if keep:
+            found[index].add(far)
+        else:
+            removed.append((index, far))
+    if removed:  # placeholders pass every filter: what the filters remove, hidden, counts
+        hidden = access.hidden_keys(user, {key for _, key in removed})
+        for index, key in removed:
+            if key in hidden:
+                found[index].add(key)
+    return [
+        (min(len(keys) + extra, COUNTED_UP_TO), n > COUNTED_UP_TO)
+        for keys, extra, n in zip(found, counted, fetched, strict=True)
+    ]
 
 
 def bound_markers(result, shown):
@@ -886,10 +928,6 @@ def bound_markers(result, shown):
     return found
 
 
-def counted(count):
-    return f"{COUNTED_UP_TO:,}+" if count > COUNTED_UP_TO else f"{count:,}"
-
-
 def marker_elements(result, marks):
     """The markers as Cytoscape elements: {"nodes": [...], "edges": [...]}."""
     names = _names(result, {m.anchor for m in marks})
@@ -901,8 +939,9 @@ def marker_elements(result, marks):
                 "data": {
                     "id": m.id,
                     "kind": "more",
-                    "label": f"+{counted(m.count)} more",
+                    "label": f"+{m.count:,}{'+' if m.capped else ''} more" if m.count else "+ more",
                     "count": m.count,
+                    "capped": m.capped,  # `count` is of the first COUNTED_UP_TO + 1
                     "level": m.level,
                     "base": False,
                     "anchor": anchor,

@@ -203,57 +203,88 @@ def display_attributes(keys):
     return attrs
 
 
-# What lies one hop beyond a view's outermost nodes, for its "+N more" markers: how many
-# distinct nodes one hop further in a direction the walk has not met, for each frontier
-# node, or for all of a cluster's members together. One query for all of them and both
-# directions (the parts joined by UNION ALL), counted in the database: a cluster of 20,000
-# runs at the frontier returns one row, not their edges. Each part names its nodes with
-# one array parameter (id_list): mapping nodes to their group in the query instead took
-# 6x longer on SQLite (a JSON lookup per edge, then a sort to group).
-_EDGE = LineageEdge._meta.db_table
+# What lies one hop beyond a view's outermost nodes, for its "+N more" markers: the hop's
+# edges with what the filters need of the far node (as a hop's rows), for each frontier
+# node alone or for a cluster's members together, each stopping past `up_to` far nodes:
+# a hub dataset alone at the cut has 20,880 runs beyond it, and the first thousand say
+# enough (counting them all took 5 ms of a 0.5 ms view). One query: the parts joined by
+# UNION ALL, rows (part, near pk or 0, far pk, job type, sequence pk, generated): the far
+# node's info, a run's or a version's, the other NULL.
+BEYOND_INFO = {  # frontier is runs -> the far node's info columns, and its table
+    True: ("CAST(NULL AS TEXT), x.sequence_id, x.generated", _VERSION),
+    False: ("x.job_type, CAST(NULL AS BIGINT), CAST(NULL AS BOOLEAN)", _RUN),
+}
 
 
-def beyond_counts(parts, up_to):
-    """`parts`: [(frontier pks of one kind, frontier is runs, upstream, pks of the other
-    kind already met, each pk counted alone)] -> {(part index, pk or 0): count}, 0 for a
-    part counted as a whole. Every count stops past `up_to` (a hub's 20,000 runs are
-    20,000 index lookups; the first `up_to` found say enough); what has nothing beyond is
-    left out."""
+def beyond(parts, up_to):
+    """`parts`: [(frontier pks of one kind, frontier is runs, upstream, each pk alone,
+    known)]. `known` None: the far nodes' rows; else pks of the far kind already met,
+    and the part's rows are counts of the others (part, near pk or 0, count, NULL...),
+    for views whose filters cannot remove a far node (no info needed)."""
     selects, params = [], []
-    for index, (pks, runs, upstream, known, alone) in enumerate(parts):
+    postgres = connection.vendor == "postgresql"
+    limit = int(up_to) + 1
+    for index, (pks, runs, upstream, alone, known) in enumerate(parts):
         near, far = ("run_id", "version_id") if runs else ("version_id", "run_id")
         direction = (USES if upstream else LOGS) if runs else (LOGS if upstream else USES)
-        where, where_params = id_list(pks)
-        if connection.vendor == "postgresql":  # hashed once, not compared per edge
-            known_sql, known_params = "IN (SELECT unnest(%s::bigint[]))", [list(known)]
-        else:
-            known_sql, known_params = id_list(known)
-        found = (
-            f" FROM {_EDGE} e WHERE e.{near} {where} AND e.direction = %s"
-            f" AND NOT (e.{far} {known_sql})"
-        )
-        if alone:  # each pk's count stops past `up_to` too: a hub alone at the cut took 5 ms
-            if connection.vendor == "postgresql":
-                each, each_params = "unnest(%s::bigint[]) s(value)", [list(pks)]
+        info, table = BEYOND_INFO[runs]
+        if known is not None:
+            if postgres:  # hashed once, not compared per edge
+                unmet, unmet_params = (
+                    f" AND NOT (e.{far} IN (SELECT unnest(%s::bigint[])))",
+                    [list(known)],
+                )
             else:
-                each, each_params = "json_each(%s) s", [json.dumps(list(pks))]
-            # One node's edges of one direction reach each node once (unique_lineage_edge).
-            sql = (
-                f"SELECT {int(index)}, s.value, (SELECT COUNT(*) FROM (SELECT 1 FROM {_EDGE} e"
-                f" WHERE e.{near} = s.value AND e.direction = %s AND NOT (e.{far} {known_sql})"
-                f" LIMIT {int(up_to) + 1}) c) FROM {each}"
+                unmet, unmet_params = (
+                    f" AND NOT (e.{far} IN (SELECT value FROM json_each(%s)))",
+                    [json.dumps(list(known))],
+                )
+            nulls = "CAST(NULL AS TEXT), CAST(NULL AS BIGINT), CAST(NULL AS BOOLEAN)"
+            if alone:
+                nodes = "unnest(%s::bigint[]) s(value)" if postgres else "json_each(%s) s"
+                node_params = [list(pks)] if postgres else [json.dumps(list(pks))]
+                selects.append(
+                    f"SELECT {int(index)}, s.value, (SELECT COUNT(*) FROM (SELECT 1 FROM {_EDGE} e"
+                    f" WHERE e.{near} = s.value AND e.direction = %s{unmet} LIMIT {limit}) c),"
+                    f" {nulls} FROM {nodes}"
+                )
+                params += [direction, *unmet_params, *node_params]
+            else:
+                where, where_params = id_list(pks)
+                selects.append(
+                    f"SELECT {int(index)}, 0, (SELECT COUNT(*) FROM (SELECT DISTINCT e.{far}"
+                    f" FROM {_EDGE} e WHERE e.{near} {where} AND e.direction = %s{unmet}"
+                    f" LIMIT {limit}) c), {nulls}"
+                )
+                params += [*where_params, direction, *unmet_params]
+            continue
+        if alone and postgres:  # each node's first edges (one direction: each far once)
+            source = (
+                f"unnest(%s::bigint[]) s(value) CROSS JOIN LATERAL (SELECT e.{near}, e.{far}"
+                f" FROM {_EDGE} e WHERE e.{near} = s.value AND e.direction = %s LIMIT {limit}) d"
             )
-            params += [direction, *known_params, *each_params]
-        else:
-            sql = (
-                f"SELECT {int(index)}, 0, COUNT(*) FROM"
-                f" (SELECT DISTINCT e.{far}{found} LIMIT {int(up_to) + 1}) d"
+            part_params = [list(pks), direction]
+        elif alone:
+            source = (
+                f"json_each(%s) s JOIN {_EDGE} d ON d.id IN (SELECT e.id FROM {_EDGE} e"
+                f" WHERE e.{near} = s.value AND e.direction = %s LIMIT {limit})"
             )
-            params += [*where_params, direction, *known_params]
-        selects.append(sql)
+            part_params = [json.dumps(list(pks)), direction]
+        else:  # the cluster's first distinct far nodes
+            where, where_params = id_list(pks)
+            source = (
+                f"(SELECT DISTINCT e.{far} FROM {_EDGE} e WHERE e.{near} {where}"
+                f" AND e.direction = %s LIMIT {limit}) d"
+            )
+            part_params = [*where_params, direction]
+        group = f"d.{near}" if alone else "0"
+        selects.append(
+            f"SELECT {int(index)}, {group}, d.{far}, {info} FROM {source}"
+            f" JOIN {table} x ON x.id = d.{far}"
+        )
+        params += part_params
     if not selects:
-        return {}
-    rows = query(
-        " UNION ALL ".join(f"SELECT * FROM ({sql}) p{i}" for i, sql in enumerate(selects)), params
+        return []
+    return query(
+        " UNION ALL ".join(f"SELECT * FROM ({q}) p{i}" for i, q in enumerate(selects)), params
     )
-    return {(index, pk): count for index, pk, count in rows if count}

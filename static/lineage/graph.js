@@ -4,7 +4,10 @@
 // lineage API returns it (plus _text, _width, _height and, for clusters, _stack for
 // drawing). window.lineageGraphReady is true once a view is laid out and drawn (false while
 // a new view loads); the "lineage:ready" event fires on document then; window.lineageTimings
-// holds the last view's fetch, layout and draw times in ms.
+// holds the last view's fetch, layout and draw times in ms. "+N more" markers (kind
+// "more", the answer's `markers`) stand where the hops or the node bound cut the view;
+// clicking one grows the view there in place, and window.lineageGrown counts the grows
+// drawn ("lineage:grown" fires on document after each).
 // The whole view (Custom form, re-centred node, extracted and hidden nodes) lives in the
 // page URL, so a link reproduces it. User text only reaches the page as textContent or as
 // canvas labels, never as HTML.
@@ -62,6 +65,10 @@ const KIND_STYLE = [
     "background-fit": "none", "background-width": "100%", "background-height": "100%",
     "background-clip": "none", "font-weight": "bold",
     "text-margin-x": -STACK, "text-margin-y": STACK } },
+  // A "+N more" marker: not a node of the graph but a door to more of it.
+  { selector: "node[kind = 'more']", style: {
+    "background-color": "#ffffff", "border-color": "#1a73e8", "border-style": "dashed",
+    color: "#1a73e8", "font-weight": "bold" } },
   { selector: "node[?base]", style: { "border-color": "#d97706", "border-width": 4, "font-weight": "bold" } },
   { selector: "node:selected", style: {
     "outline-width": 3, "outline-color": "#1f2328", "outline-offset": 3, "outline-opacity": 0.9 } },
@@ -78,6 +85,7 @@ const style = [
     width: 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle",
     "line-color": "#8c959f", "target-arrow-color": "#8c959f", "overlay-opacity": 0 } },
   { selector: "edge[kind = 'path']", style: { "line-style": "dashed" } },
+  { selector: "edge[kind = 'more']", style: { "line-style": "dashed", "line-color": "#9ec2f5", "target-arrow-color": "#9ec2f5" } },
   { selector: ".hidden", style: { display: "none" } },
 ];
 
@@ -219,7 +227,7 @@ async function load(select = null) {
 }
 
 function draw(answer, select) {
-  const { nodes, edges } = answer.elements;
+  const { nodes, edges } = withMarkers(answer);
   cy.startBatch();
   cy.elements().remove();
   styleFor(nodes.length);
@@ -320,6 +328,7 @@ const LARGE_STYLE = [
   { selector: "edge.labelled", style: {
     "curve-style": "straight", "target-arrow-shape": "triangle", "target-arrow-color": "#8c959f" } },
   { selector: "edge[kind = 'path']", style: { "line-style": "dashed" } },
+  { selector: "edge[kind = 'more']", style: { "line-style": "dashed", "line-color": "#9ec2f5" } },
   { selector: ":active", style: { "overlay-opacity": 0 } },  // no press overlay, as in small views
   { selector: ".hidden", style: { display: "none" } },
 ];
@@ -469,6 +478,7 @@ function renderLists() {
   const list = $("lineage-list");
   list.replaceChildren();
   cy.nodes().sort((a, b) => a.data("level") - b.data("level")).forEach((node) => {
+    if (node.data("kind") === "more") return list.append(item(markerButton(node)));
     const label = node.data("label");
     const hidden = state.hidden.has(node.id());
     const kind = node.data("kind") === "artifact" ? node.data("type")
@@ -503,6 +513,7 @@ function renderLists() {
 // ---- panel: previews (server-rendered partials via htmx) and clusters ----
 
 function selectNode(node) {
+  if (node.data("kind") === "more") return grow(node);
   setCustomOpen(false);  // the details go where the Custom form was
   cy.$(":selected").unselect();
   node.select();
@@ -543,6 +554,7 @@ function recenter(id) {
   state.node = id;
   state.extract.clear();
   state.hidden.clear();
+  state.grow.clear();
   saveUrl(true);
   load(id);
 }
@@ -636,10 +648,115 @@ function exportJson() {
   download("lineage.json", new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }));
 }
 
+// ---- growing in place: "+N more" markers ----
+
+// The view's elements with its markers, which are drawn like nodes.
+function withMarkers(answer) {
+  const { nodes, edges } = answer.elements;
+  const more = answer.markers || { nodes: [], edges: [] };
+  return { nodes: [...nodes, ...more.nodes], edges: [...edges, ...more.edges] };
+}
+
+function markerButton(node) {
+  const anchor = labelOf(node.data("anchor"));
+  const where = node.data("cut") === "bound" ? `more of level ${node.data("level")}` : `${node.data("direction")} of ${anchor}`;
+  return button(`${node.data("label")}: grow the view ${where}`, () => grow(node));
+}
+
+// Fetch the view with this marker grown and add what it holds beside the marker: nothing
+// drawn moves, the marker gives way to what it stood for (or says what remains).
+async function grow(marker) {
+  if (!state.answer || state.grow.has(marker.id())) return;
+  state.request?.abort();
+  const request = new AbortController();
+  state.request = request;
+  state.grow.add(marker.id());
+  saveUrl(false);
+  setStatus("Growing…");
+  let response;
+  let answer = null;
+  try {
+    response = await fetch(apiUrl(), { headers: { Accept: "application/json" }, signal: request.signal });
+    answer = await response.json().catch(() => null);
+  } catch (error) {
+    if (request.signal.aborted) return;
+  }
+  if (request.signal.aborted) return;
+  if (!response?.ok || !answer?.elements) {
+    state.grow.delete(marker.id());
+    saveUrl(false);
+    setStatus("The view could not grow: the server did not answer. Try again.");
+    return;
+  }
+  const origin = { ...marker.position() };
+  state.answer = answer;
+  merge(answer, origin, marker.data("level"));
+  window.lineageGrown = (window.lineageGrown || 0) + 1;
+  document.dispatchEvent(new CustomEvent("lineage:grown"));
+}
+
+function merge(answer, origin, level) {
+  const { nodes, edges } = withMarkers(answer);
+  const wanted = new Set([...nodes, ...edges].map((e) => e.data.id));
+  const added = decorate(nodes.filter((n) => cy.getElementById(n.data.id).empty()));
+  cy.startBatch();
+  cy.elements().filter((e) => !wanted.has(e.id())).remove();
+  for (const node of decorate(nodes.filter((n) => n.data.kind === "more" && cy.getElementById(n.data.id).nonempty()))) {
+    cy.getElementById(node.data.id).data(node.data);  // a marker that remains, its count anew
+  }
+  const boxes = cy.nodes().map((n) => box(n.position(), n.data("_width"), n.data("_height")));
+  // What the marker stood for, in a column where it stood; new markers beside their anchors.
+  const grown = added.filter((n) => n.data.kind !== "more");
+  const pitch = Math.max(0, ...grown.map((n) => n.data._height)) + ROW;
+  grown.sort((a, b) => byLabel.compare(a.data.label, b.data.label));
+  grown.forEach((node, i) => {
+    const want = origin.y + (i - (grown.length - 1) / 2) * pitch;
+    node.position = freeSpot(boxes, origin.x, want, node.data);
+  });
+  const placed = new Map(grown.map((n) => [n.data.id, n.position]));
+  for (const node of added.filter((n) => n.data.kind === "more")) {
+    const drawn = cy.getElementById(node.data.anchor);
+    const anchor = placed.get(node.data.anchor) || (drawn.nonempty() ? drawn.position() : origin);
+    const width = drawn.data("_width") || grown.find((n) => n.data.id === node.data.anchor)?.data._width || 0;
+    const side = node.data.direction === "upstream" ? -1 : 1;
+    const x = node.data.cut === "bound" && node.data.level === level ? origin.x
+      : anchor.x + side * (width / 2 + COLUMN + node.data._width / 2);
+    node.position = freeSpot(boxes, x, anchor.y, node.data);
+  }
+  cy.add({ nodes: added, edges: edges.filter((e) => cy.getElementById(e.data.id).empty()) });
+  for (const { data } of added) {
+    state.labels.set(data.id, data.label);
+    if (state.hidden.has(data.id)) cy.getElementById(data.id).addClass("hidden");
+  }
+  cy.endBatch();
+  styleFor(nodes.length);
+  labelNearView();
+  renderLists();
+}
+
+function box({ x, y }, width, height) {
+  return { x1: x - width / 2, x2: x + width / 2, y1: y - height / 2, y2: y + height / 2 };
+}
+
+// The place nearest (x, want) in x's column where a node of this size overlaps none of
+// `boxes`; the place is added to them.
+function freeSpot(boxes, x, want, { _width: width, _height: height }) {
+  const gap = ROW / 2;
+  const column = boxes.filter((b) => b.x1 < x + width / 2 + gap && b.x2 > x - width / 2 - gap);
+  const fits = (y) => column.every((b) => y + height / 2 + gap <= b.y1 || y - height / 2 - gap >= b.y2);
+  let best = want;
+  if (!fits(want)) {
+    const tries = column.flatMap((b) => [b.y1 - gap - height / 2, b.y2 + gap + height / 2]).filter(fits);
+    best = tries.reduce((a, b) => (Math.abs(b - want) < Math.abs(a - want) ? b : a), tries[0]);
+  }
+  boxes.push(box({ x, y: best }, width, height));
+  return { x, y: best };
+}
+
 // ---- wiring ----
 
 cy.on("tap", "node", (event) => selectNode(event.target));
-cy.on("mouseover", "node", (event) => showEye(event.target));
+cy.on("mouseover", "node[kind != 'more']", (event) => showEye(event.target));
 cy.on("mouseout", "node", hideEyeSoon);
 cy.on("pan zoom drag", () => { eye.hidden = true; });
 cy.on("viewport", labelSoon);
@@ -666,6 +783,7 @@ form.addEventListener("keydown", (event) => {
 });
 form.addEventListener("submit", (event) => {
   event.preventDefault();
+  state.grow.clear();  // the markers of another view are other markers
   saveUrl(true);
   load();
 });

@@ -253,3 +253,43 @@ def test_a_level_cut_among_placeholders_counts_them_and_tells_nothing_else(world
     assert labels(answer).items() < labels(grown).items()
     rest = [m["data"]["label"] for m in grown["markers"]["nodes"] if m["data"]["cut"] == "bound"]
     assert rest == ["+5 more"]
+
+
+def test_it_counts_what_the_filters_keep_and_every_placeholder(db, django_user_model):
+    """train logs a model and a generated code artifact (left out unless asked for),
+    and a SECRET generated one nobody may see: a placeholder, which every filter keeps."""
+    from registry.models import Project
+    from tests.conftest import Builder
+
+    nobody = django_user_model.objects.create_user("nobody")
+    public, secret = Builder("pub", "open"), Builder("acme", "secret")
+    Project.objects.filter(pk=public.project.pk).update(open=True)
+    data = public.art("data")
+    train = public.run("train", uses=[data])
+    public.art("model", "model", run=train)
+    public.art("source-train", "code", run=train, generated=True)
+    secret.art("SECRETsource", "code", run=train, generated=True)
+
+    def count(user, **view):
+        answer = lineage_view(nid(data), View(downstream=1, **view), user)
+        return [m["data"]["label"] for m in answer["markers"]["nodes"]]
+
+    assert count(None) == ["+1 more"]
+    assert count(None, generated=True) == ["+3 more"]
+    assert count(nobody) == ["+2 more"]  # the model and the placeholder
+    assert count(nobody, artifact_types=["dataset"]) == ["+1 more"]  # the placeholder
+    grown = lineage_view(
+        nid(data),
+        View(
+            downstream=1,
+            grow={
+                marks(lineage_view(nid(data), View(downstream=1), nobody))[("train", "downstream")][
+                    "id"
+                ]
+            },
+        ),
+        nobody,
+    )
+    added = {n["data"]["label"] for n in grown["elements"]["nodes"]} - {"data:v0", "train"}
+    assert added == {"model:v0", "No access"}
+    assert "SECRET" not in json.dumps(grown)

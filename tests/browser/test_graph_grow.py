@@ -1,0 +1,134 @@
+"""Views that grow in place: a "+N more" marker where the hops or the bound cut the view,
+and a click on it adds what it stood for beside it, without a reload or a new layout."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import graph_labels, node_id, wait_for_graph
+
+pytestmark = pytest.mark.browser
+
+# zoo-ylbchv20:v0 one hop each way: rural-feather-20 made it (and used the split
+# dataset, one hop further up), northern-lake-21 used it (and logged two versions).
+ONE_HOP = "/registry/model/zoo-classifier/v1/?tab=lineage&upstream=1&downstream=1"
+
+
+def positions(page):
+    return page.evaluate(
+        "Object.fromEntries(window.lineageGraph.nodes().map(n => [n.id(), n.position()]))"
+    )
+
+
+def boxes(page):
+    return page.evaluate(
+        """window.lineageGraph.nodes(':visible').map(n => {
+            const {x, y} = n.position(), w = n.data('_width') / 2, h = n.data('_height') / 2;
+            return {id: n.id(), label: n.data('label'), x1: x - w, x2: x + w, y1: y - h, y2: y + h};
+        })"""
+    )
+
+
+def graph_nodes(page):
+    """The ids of the graph's own nodes, markers aside."""
+    return set(page.evaluate("window.lineageGraph.nodes(\"[kind != 'more']\").map(n => n.id())"))
+
+
+def marker(page, anchor, direction):
+    """The id of the "+N more" marker hanging from the node labelled `anchor`."""
+    return page.evaluate(
+        """([anchor, direction]) => window.lineageGraph.nodes("[kind = 'more']").filter(m =>
+            window.lineageGraph.getElementById(m.data('anchor')).data('label') === anchor
+            && m.data('direction') === direction)[0].id()""",
+        [anchor, direction],
+    )
+
+
+def click_id(page, node_id):
+    box = page.locator("#lineage-canvas").bounding_box()
+    at = page.evaluate("(id) => window.lineageGraph.getElementById(id).renderedPosition()", node_id)
+    page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+
+
+def wait_for_grown(page, times):
+    page.wait_for_function("(n) => window.lineageGrown === n", arg=times)
+
+
+def assert_no_overlap(page):
+    drawn = boxes(page)
+    for i, a in enumerate(drawn):
+        for b in drawn[i + 1 :]:
+            apart = (
+                a["x2"] <= b["x1"] or b["x2"] <= a["x1"] or a["y2"] <= b["y1"] or b["y2"] <= a["y1"]
+            )
+            assert apart, (a["label"], b["label"])
+
+
+def test_a_click_on_more_grows_the_view_in_place(page):
+    page.goto(ONE_HOP)
+    wait_for_graph(page)
+    assert {"+1 more"} == {label for label in graph_labels(page) if label.endswith(" more")}
+    more = marker(page, "northern-lake-21", "downstream")
+    before, nodes = positions(page), graph_nodes(page)
+    page.evaluate("window.notReloaded = true")
+    click_id(page, more)
+    wait_for_grown(page, 1)
+    after = positions(page)
+    grown = graph_nodes(page) - nodes
+    assert len(grown) == 1 and nodes < graph_nodes(page)
+    # Everything drawn before stands exactly where it stood; the marker gave way.
+    assert more not in after
+    assert {i: p for i, p in before.items() if i != more} == {
+        i: p for i, p in after.items() if i in before
+    }
+    # What it stood for is one column on, beside where the marker was, overlapping nothing.
+    anchor = after[node_id(page, "northern-lake-21")]
+    assert all(after[i]["x"] > anchor["x"] for i in grown)
+    assert_no_overlap(page)
+    assert page.evaluate("window.notReloaded") is True
+    expect(page).to_have_url(re.compile(r"grow=more%3A"))
+    expect(page.locator("#lineage-status")).to_have_text(re.compile(r"^4 nodes"))
+
+
+def test_the_list_view_grows_it_from_the_keyboard_and_the_url_keeps_it(page):
+    page.goto(ONE_HOP)
+    wait_for_graph(page)
+    before = positions(page)
+    grow = page.get_by_role("list", name="Nodes of the graph").get_by_role(
+        "button", name="+1 more: grow the view upstream of rural-feather-20"
+    )
+    grow.focus()
+    page.keyboard.press("Enter")
+    wait_for_grown(page, 1)
+    labels = graph_labels(page)
+    assert any(label.startswith("split_zoo_dataset:") for label in labels)
+    after = positions(page)
+    assert {i: p for i, p in after.items() if i in before} == {
+        i: p for i, p in before.items() if i in after
+    }
+    assert_no_overlap(page)
+    page.reload()  # the page URL holds the grown view
+    wait_for_graph(page)
+    assert graph_labels(page) == labels
+
+
+def test_a_level_the_bound_cut_grows_with_the_rest_of_it(page, settings):
+    settings.LINEAGE_MAX_NODES = 2  # the base and rural-feather-20, nearest first
+    page.goto(ONE_HOP)
+    wait_for_graph(page)
+    expect(page.locator("#lineage-status")).to_contain_text("truncated")
+    assert "northern-lake-21" not in graph_labels(page)
+    more = marker(page, "zoo-ylbchv20:v0", "downstream")
+    before, nodes = positions(page), graph_nodes(page)
+    click_id(page, more)
+    wait_for_grown(page, 1)
+    assert "northern-lake-21" in graph_labels(page)
+    after = positions(page)
+    assert {i: p for i, p in before.items() if i != more} == {
+        i: p for i, p in after.items() if i in before
+    }
+    assert graph_nodes(page) - nodes == {node_id(page, "northern-lake-21")}
+    assert after[node_id(page, "northern-lake-21")] == before[more]  # where its marker was
+    assert_no_overlap(page)
+    expect(page.locator("#lineage-status")).not_to_contain_text("truncated")
