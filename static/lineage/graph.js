@@ -688,14 +688,14 @@ async function grow(marker) {
     setStatus("The view could not grow: the server did not answer. Try again.");
     return;
   }
-  const origin = { ...marker.position() };
+  const origin = { ...marker.position(), width: marker.data("_width") };
   state.answer = answer;
-  merge(answer, origin, marker.data("level"));
+  merge(answer, origin, marker.data("level"), marker.data("direction") === "upstream");
   window.lineageGrown = (window.lineageGrown || 0) + 1;
   document.dispatchEvent(new CustomEvent("lineage:grown"));
 }
 
-function merge(answer, origin, level) {
+function merge(answer, origin, level, upstream) {
   const { nodes, edges } = withMarkers(answer);
   const wanted = new Set([...nodes, ...edges].map((e) => e.data.id));
   const added = decorate(nodes.filter((n) => cy.getElementById(n.data.id).empty()));
@@ -711,7 +711,9 @@ function merge(answer, origin, level) {
   grown.sort((a, b) => byLabel.compare(a.data.label, b.data.label));
   grown.forEach((node, i) => {
     const want = origin.y + (i - (grown.length - 1) / 2) * pitch;
-    node.position = freeSpot(boxes, origin.x, want, node.data);
+    // Lined up on the marker's side nearer its anchor: a wide node does not reach back.
+    const x = origin.x + (upstream ? 1 : -1) * (origin.width - node.data._width) / 2;
+    node.position = freeSpot(boxes, x, want, node.data);
   });
   const placed = new Map(grown.map((n) => [n.data.id, n.position]));
   for (const node of added.filter((n) => n.data.kind === "more")) {
@@ -730,8 +732,24 @@ function merge(answer, origin, level) {
   }
   cy.endBatch();
   styleFor(nodes.length);
+  bringIntoView(added);
   labelNearView();
   renderLists();
+}
+
+// Bring what was added into view: a pan where it fits at this zoom, else a fit. Only the
+// viewport moves, never a node.
+function bringIntoView(added) {
+  if (!added.length) return;
+  const boxes = added.map((n) => box(n.position, n.data._width, n.data._height));
+  const [x1, y1] = [Math.min(...boxes.map((b) => b.x1)), Math.min(...boxes.map((b) => b.y1))];
+  const [x2, y2] = [Math.max(...boxes.map((b) => b.x2)), Math.max(...boxes.map((b) => b.y2))];
+  const view = cy.extent();
+  const margin = 20 / cy.zoom();
+  if (x2 - x1 + 2 * margin > view.w || y2 - y1 + 2 * margin > view.h) return fitView(24);
+  const dx = Math.min(0, view.x2 - x2 - margin) || Math.max(0, view.x1 - x1 + margin);
+  const dy = Math.min(0, view.y2 - y2 - margin) || Math.max(0, view.y1 - y1 + margin);
+  if (dx || dy) cy.panBy({ x: dx * cy.zoom(), y: dy * cy.zoom() });
 }
 
 function box({ x, y }, width, height) {
