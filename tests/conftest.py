@@ -162,3 +162,18 @@ def fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_connections_left(django_db_setup, django_db_blocker):
+    """Servers the tests started (live_server threads, gunicorn) keep their connections
+    for LINEAGE_DB_CONN_MAX_AGE; PostgreSQL then refuses to drop the test database at the
+    end ("being accessed by other users"): they are ended first."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
