@@ -457,6 +457,7 @@ class LineageEdgeAdmin(LongList, ReadOnlyAdmin):
     list_display = ["run", "direction", "version", "use_as", "created_at"]
     list_filter = ["direction", "created_at"]
     search_fields = ["run__name", "run__run_id", "version__sequence__name"]
+    paginator = CappedCount  # counting a million edges read them all (40 ms on PostgreSQL)
 
     def get_queryset(self, request):
         return (

@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Func, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -1680,6 +1680,25 @@ class ArtifactVersion(models.Model):
     def used_by(self):
         return Run.objects.filter(edges__version=self, edges__direction=LineageEdge.Direction.USES)
 
+    def runs_listed(self, direction):
+        """The runs of `producers()` (LOGS) or `used_by()` (USES), for a page to list: on
+        PostgreSQL by their ids from the edges (`id = ANY(ARRAY(...))`). Joined, the planner
+        took a hub's 20,880 edges as the count for every direction of that version and
+        hash-joined all 388,714 runs to find its one producer (54 ms; 0.2 ms by ids)."""
+        if connection.vendor != "postgresql":  # SQLite walks the edge index either way
+            return Run.objects.filter(edges__version=self, edges__direction=direction)
+        edges = LineageEdge.objects.filter(version=self, direction=direction).values("run_id")
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        any_of = Func(
+            F("pk"),
+            ArraySubquery(edges),
+            template="%(expressions)s)",
+            arg_joiner=" = ANY(",
+            output_field=models.BooleanField(),
+        )
+        return Run.objects.filter(any_of)
+
     def registry_links_visible_to(self, user):
         """This version's collection versions in registries `user` may see, each with its
         collection, registry and aliases loaded: two queries however many there are."""
@@ -1706,7 +1725,11 @@ class MembershipQuerySet(models.QuerySet):
 
 class MembershipManager(models.Manager.from_queryset(MembershipQuerySet)):
     def get_queryset(self):
-        return super().get_queryset().filter(version__deleted_at__isnull=True)
+        # "Not one of the deleted versions" (NOT IN: one index range on deleted_at, hashed
+        # once), not "joined to a live version": PostgreSQL hash-joined every live version
+        # (470,000 at 1M edges) to count a collection's 10,002 members.
+        deleted = ArtifactVersion._base_manager.filter(deleted_at__isnull=False).values("pk")
+        return super().get_queryset().exclude(version__in=deleted)
 
     def resolve(self, name, user, project=None, type=None):
         """The collection version a name people write points at (see `names.split_name`):

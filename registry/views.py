@@ -24,6 +24,7 @@ from .models import (
     ArtifactSequence,
     ArtifactVersion,
     Collection,
+    LineageEdge,
     ManifestEntry,
     Membership,
     Project,
@@ -134,14 +135,18 @@ def collection_page(request, collection, version, status=200, **forms):
     """A collection at one version (`vN`, or the `latest` one when None), with the
     controls the user's role allows: aliases (protected ones for admins), Unlink, the
     description; `?history=open` (where a change lands) shows the Action History."""
-    named = _with_names(collection.memberships.all())
+    # Newest first within this collection: the default ordering sorts by the collection's
+    # name too, a join that sorted all 10,002 members of a collection for a page of 50.
+    named = _with_names(collection.memberships.order_by("-index"))
     if version is None:
         current = named.filter(aliases__name="latest").first() or named.first()
     else:
         current = named.filter(index=_index(version)).first()
         if current is None:
             raise Http404(f"{collection.name} has no version {version}.")
-    versions_page = Paginator(named, VERSIONS_SHOWN).get_page(request.GET.get("page"))
+    paginator = Paginator(named, VERSIONS_SHOWN)
+    paginator.count = collection.memberships.count()  # without the joins the names need
+    versions_page = paginator.get_page(request.GET.get("page"))
     memberships = _names_shown(list(versions_page.object_list))
     if current:
         _names_shown([current])
@@ -238,8 +243,10 @@ def _runs_of(request, version):
     if version is None:
         return {"producers": [], "consumers": []}
     found = {}
-    for key, runs in (("producers", version.producers()), ("consumers", version.used_by())):
-        runs = runs.visible_to(request.user).select_related("project")  # edges are unique
+    Direction = LineageEdge.Direction
+    for key, direction in (("producers", Direction.LOGS), ("consumers", Direction.USES)):
+        runs = version.runs_listed(direction)
+        runs = runs.visible_to(request.user).select_related("project")
         found[key] = list(runs[: RUNS_SHOWN + 1])
         if len(found[key]) > RUNS_SHOWN:
             found[key] = found[key][:RUNS_SHOWN]

@@ -82,3 +82,32 @@ def test_a_projects_runs_count_up_to_a_cap_and_page_without_a_total(
     second = client.get("/acme/zoo/runs/?page=2").content.decode()
     assert "run-0<" in second and "Next" not in second and "Previous" in second
     assert "run-2<" in client.get("/acme/zoo/runs/?page=x").content.decode()  # the first
+
+
+def test_a_versions_listed_runs_are_its_producers_and_consumers(build, alice):
+    writer = build.run("writer", job_type="prep")
+    data = build.art("data", run=writer)
+    readers = {build.run(f"reader-{i}", uses=[data]) for i in range(3)}
+    build.run("elsewhere", uses=[build.art("other")])
+    Direction = models.LineageEdge.Direction
+    assert list(data.runs_listed(Direction.LOGS)) == [writer]
+    assert set(data.runs_listed(Direction.USES)) == readers
+    assert data.runs_listed(Direction.USES).visible_to(alice).count() == 3
+
+
+def test_memberships_leave_deleted_versions_out_and_a_collection_pages_newest_first(
+    build, alice, client, monkeypatch
+):
+    monkeypatch.setattr(views, "VERSIONS_SHOWN", 2)
+    versions = [build.art("m", type="model") for _ in range(4)]
+    for version in (versions[0], versions[2], versions[3]):
+        build.link("model", "models", version)
+    versions[1].delete_by(alice)  # never linked: deletable
+    sequence = models.ArtifactSequence.objects.get(name="m")
+    assert [m.index for m in sequence.memberships.order_by("-index")] == [3, 2, 0]
+    assert models.Membership._base_manager.filter(collection=sequence).count() == 4
+    client.force_login(alice)
+    first = client.get("/registry/model/models/").content.decode()
+    assert "Page 1 of 2" in first and ">v2</a></td>" in first and ">v1</a></td>" in first
+    second = client.get("/registry/model/models/?page=2").content.decode()
+    assert ">v0</a></td>" in second and ">v2</a></td>" not in second
