@@ -137,3 +137,31 @@ def test_a_level_the_bound_cut_grows_with_the_rest_of_it(page, settings):
     )  # where its marker was
     assert_no_overlap(page)
     expect(page.locator("#lineage-status")).not_to_contain_text("truncated")
+
+
+def test_a_large_view_grows_in_place_too(page):
+    """Past 250 nodes the view stands in columns by level (no dagre): growing keeps them."""
+    from tests.conftest import Builder
+
+    g = Builder("acme", "wide")
+    data = g.art("wide-data")
+    for i in range(260):
+        g.run(f"wide-{i}", "train", uses=[data])
+    last = g.run("wide-last", "train", uses=[data])
+    g.art("wide-model", "model", run=last)
+    page.goto(f"/lineage/{data.node_id}/?downstream=1&expand_clusters=1")
+    wait_for_graph(page)
+    assert len(graph_nodes(page)) == 262
+    before = positions(page)
+    more = marker(page, "wide-last", "downstream")
+    page.evaluate(
+        "(id) => window.lineageGraph.center(window.lineageGraph.getElementById(id))", more
+    )
+    click_id(page, more)
+    wait_for_grown(page, 1)
+    assert "wide-model:v0" in graph_labels(page)
+    after = positions(page)
+    assert {i: p for i, p in before.items() if i != more} == {
+        i: p for i, p in after.items() if i in before
+    }
+    assert_no_overlap(page)
