@@ -6,9 +6,10 @@ and versions are deleted only by the domain's delete, which keeps the lineage ho
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import reverse_field_path
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Min, Prefetch
 from django.utils.functional import cached_property
 from django.utils.html import format_html_join
 
@@ -95,6 +96,25 @@ class LongList:
     paginator = KeysFirst
 
 
+class IndexedValues(admin.AllValuesFieldListFilter):
+    """A filter by the values of an indexed column, found one index probe each (the least
+    value past the last one) up to MAX_CHOICES: SELECT DISTINCT read every row, 388,714
+    runs for their 4 job types (20 ms on PostgreSQL, 0.1 ms a probe)."""
+
+    MAX_CHOICES = 100
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        parent, _ = reverse_field_path(model, field_path)
+        rows = model_admin.get_queryset(request) if model == parent else parent._default_manager
+        rows, name, values = rows.order_by(), field.name, []
+        value = rows.aggregate(least=Min(name))["least"]
+        while value is not None and len(values) < self.MAX_CHOICES:
+            values.append(value)
+            value = rows.filter(**{f"{name}__gt": value}).aggregate(least=Min(name))["least"]
+        self.lookup_choices = values
+
+
 class ReadOnlyInline(ReadOnly, admin.TabularInline):
     extra = 0
 
@@ -159,7 +179,8 @@ class RunForm(DomainForm):
 class RunAdmin(LongList, admin.ModelAdmin):
     form = RunForm
     list_display = ["name", "run_id", "project", "job_type", "state", "author", "started_at"]
-    list_filter = ["state", "job_type", "project", "started_at"]
+    list_filter = ["state", ("job_type", IndexedValues), "project", "started_at"]
+    paginator = CappedCount  # no actions name the count; counting 388,714 runs took 12 ms
     search_fields = ["name", "run_id", "notes", "host", "project__name", "project__entity"]
     # Runs are started by clients; which project and person they belong to is not the
     # console's to move (it would move their lineage into another team's view).
@@ -199,7 +220,8 @@ class SequenceForm(DomainForm):
 class ArtifactSequenceAdmin(LongList, admin.ModelAdmin):
     form = SequenceForm
     list_display = ["name", "type", "project", "next_index", "created_at"]
-    list_filter = ["type", "project"]
+    list_filter = [("type", IndexedValues), "project"]
+    paginator = CappedCount  # no actions name the count
     list_select_related = ["project"]  # else a query per row
     search_fields = ["name", "description", "project__name"]
     exclude = ["kind", "registry"]
@@ -236,7 +258,7 @@ class ArtifactVersionAdmin(LongList, admin.ModelAdmin):
         "created_at",
         "created_by",
     ]
-    list_filter = ["sequence__type", "generated", "created_at"]
+    list_filter = [("sequence__type", IndexedValues), "generated", "created_at"]
     search_fields = ["sequence__name", "digest", "description"]
     list_select_related = ["sequence__project"]
     # Versions are immutable content; only the words about them may change.

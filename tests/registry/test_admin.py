@@ -382,3 +382,14 @@ def test_the_membership_list_counts_up_to_a_cap(world, admin_client, monkeypatch
     assert "2+ memberships" in page  # 6 (four versions' homes, two links): counted up to 3
     monkeypatch.setattr(models, "COUNTED_UP_TO", 100)
     assert "6 memberships" in admin_client.get("/admin/registry/membership/").content.decode()
+
+
+def test_the_job_type_and_type_filters_list_each_value_once_in_order(world, build, admin_client):
+    build.run("train-2")
+    page = admin_client.get("/admin/registry/run/").content.decode()
+    choices = re.findall(r'href="\?job_type=(\w+)"', page)
+    assert choices == ["eval", "train"]
+    page = admin_client.get("/admin/registry/artifactsequence/").content.decode()
+    assert re.findall(r'href="\?type=(\w+)"', page) == ["code", "dataset", "model"]
+    filtered = admin_client.get("/admin/registry/run/?job_type=eval").content.decode()
+    assert "eval-1" in filtered and "train-1" not in filtered
