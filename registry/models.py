@@ -1979,8 +1979,11 @@ class AuditEventQuerySet(models.QuerySet):
     def with_version_names(self):
         """Each event's artifact version (and its sequence) with its own number, in the
         one query, for `version_name` (deleted versions keep theirs)."""
+        # The sequence is looked up inside (F), not joined outside (OuterRef): the outer
+        # join made the admin's count join every event to its version (a hash join of all
+        # 470,109 versions on PostgreSQL at 1M edges).
         home = Membership._base_manager.filter(
-            version=OuterRef("version"), collection=OuterRef("version__sequence")
+            version=OuterRef("version"), collection=F("version__sequence")
         ).order_by()
         number = Subquery(home.values("index")[:1])
         return self.select_related("version__sequence").annotate(artifact_version_index=number)
