@@ -822,7 +822,7 @@ def hop_markers(result, shown, view, user):
 def _beyond(result, groups, view, user):
     """(count, capped) for each group: the nodes one hop beyond its frontier nodes that a
     bigger view would add (not met yet, kept by the filters, or placeholders), out of the
-    first COUNTED_UP_TO + 1 beyond each node or cluster (capped: there were more)."""
+    first COUNTED_UP_TO + 1 edges beyond each node or cluster (capped: there were more)."""
     levels, sequences = result.graph.levels, dict(result.graph.sequences)
     parts, at = [], {}  # at: (part index, near pk or 0) -> group index
     for upstream in (True, False):
@@ -849,17 +849,15 @@ def _beyond(result, groups, view, user):
             for i, (element, _, keys) in ours:
                 if isinstance(element, str):
                     at[(len(parts), 0)] = i
-                    parts.append(([key >> 1 for key in keys], bool(runs), upstream, False, known))
+                    parts.append(([key >> 1 for key in keys], bool(runs), upstream, False, None))
     rows = sql.beyond(parts, COUNTED_UP_TO)
-    new = {row[4] for row in rows if parts[row[0]][1] and parts[row[0]][4] is None}
-    if new - sequences.keys():  # versions of sequences the walk has not met
-        sequences.update(sql.sequences(new - sequences.keys()))
+    sequences.update((row[4], row[6:]) for row in rows if row[6] is not None)
     found = [set() for _ in groups]
     fetched = [0] * len(groups)
     counted = [0] * len(groups)
     removed = []  # (group index, key) of nodes the filters remove, unless placeholders
     verdicts = ({}, {})
-    for part, near, far, job_type, sequence, generated in rows:
+    for part, near, far, job_type, sequence, generated, *_ in rows:
         index = at[(part, near)]
         if parts[part][4] is not None:  # a count
             counted[index] = fetched[index] = far
