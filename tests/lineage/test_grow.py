@@ -293,3 +293,19 @@ def test_it_counts_what_the_filters_keep_and_every_placeholder(db, django_user_m
     added = {n["data"]["label"] for n in grown["elements"]["nodes"]} - {"data:v0", "train"}
     assert added == {"model:v0", "No access"}
     assert "SECRET" not in json.dumps(grown)
+
+
+def test_an_extended_view_grows_like_a_bigger_one(g):
+    """With extended lineage the grown run's other inputs come with it, as in a view with
+    one more hop."""
+    data, holdout = g.art("data"), g.art("holdout")
+    train = g.run("train", "train", uses=[data])
+    model = g.art("model", "model", run=train)
+    g.run("eval", "eval", uses=[model, holdout])
+    answer = answer_of(data, downstream=2, extended=True)
+    assert set(marks(answer)) == {("model:v0", "downstream")}
+    grown = grow(data, answer, "model:v0", downstream=2, extended=True)
+    bigger = answer_of(data, downstream=3, extended=True)
+    assert labels(answer).items() < labels(grown).items()
+    assert set(labels(grown).values()) == set(labels(bigger).values())
+    assert levels(grown) == levels(bigger)
