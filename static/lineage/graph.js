@@ -194,28 +194,42 @@ function saveUrl(push) {
 
 // ---- drawing ----
 
+// The one request in flight: a newer one cancels it.
+function newRequest() {
+  state.request?.abort();
+  state.request = new AbortController();
+  return state.request;
+}
+
+// The view's answer from the lineage API: {response, answer} (answer null when the body
+// is not JSON); null when the server did not answer; undefined when a newer request
+// replaced this one (nothing to do).
+async function fetchView(request) {
+  try {
+    const response = await fetch(apiUrl(), { headers: { Accept: "application/json" }, signal: request.signal });
+    const answer = await response.json().catch(() => null);
+    return request.signal.aborted ? undefined : { response, answer };
+  } catch (error) {
+    return request.signal.aborted ? undefined : null;
+  }
+}
+
 // Fetch and draw the view. A newer load() cancels an older one still in flight, so two
 // quick Applies never draw the older view last. `select` is a node to preview once drawn.
 async function load(select = null) {
-  state.request?.abort();
-  const request = new AbortController();
-  state.request = request;
+  const request = newRequest();
   window.lineageGraphReady = false;
   eye.hidden = true;
   renderApplied();
   setStatus("Loading…");
   const started = performance.now();
-  let response;
-  let answer = null;
-  try {
-    response = await fetch(apiUrl(), { headers: { Accept: "application/json" }, signal: request.signal });
-    answer = await response.json().catch(() => null);
-  } catch (error) {
-    if (request.signal.aborted) return;
+  const got = await fetchView(request);
+  if (got === undefined) return;
+  if (got === null) {
     setStatus("The lineage could not be loaded: the server did not answer. Try again.");
     return;
   }
-  if (request.signal.aborted) return;
+  const { response, answer } = got;
   if (!response.ok || !answer?.elements) {
     const detail = typeof answer?.detail === "string" ? answer.detail : null;
     setStatus(detail || `The lineage could not be loaded (error ${response.status}). Try again.`);
@@ -667,22 +681,14 @@ function markerButton(node) {
 // drawn moves, the marker gives way to what it stood for (or says what remains).
 async function grow(marker) {
   if (!state.answer || state.grow.has(marker.id())) return;
-  state.request?.abort();
-  const request = new AbortController();
-  state.request = request;
+  const request = newRequest();
   state.grow.add(marker.id());
   saveUrl(false);
   setStatus("Growing…");
-  let response;
-  let answer = null;
-  try {
-    response = await fetch(apiUrl(), { headers: { Accept: "application/json" }, signal: request.signal });
-    answer = await response.json().catch(() => null);
-  } catch (error) {
-    if (request.signal.aborted) return;
-  }
-  if (request.signal.aborted) return;
-  if (!response?.ok || !answer?.elements) {
+  const got = await fetchView(request);
+  if (got === undefined) return;
+  const answer = got?.answer;
+  if (!got?.response.ok || !answer?.elements) {
     state.grow.delete(marker.id());
     saveUrl(false);
     setStatus("The view could not grow: the server did not answer. Try again.");

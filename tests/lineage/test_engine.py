@@ -25,19 +25,6 @@ def edges(base, **view):
     }
 
 
-@pytest.fixture
-def chain(g):
-    """raw:v0 -> prep -> split:v0 -> train -> model:v0 -> eval -> report:v0"""
-    raw = g.art("raw")
-    prep = g.run("prep", "preprocess", uses=[raw])
-    split = g.art("split", run=prep)
-    train = g.run("train", "train", uses=[split])
-    model = g.art("model", "model", run=train)
-    evaluation = g.run("eval", "eval", uses=[model])
-    g.art("report", "evaluation", run=evaluation)
-    return model
-
-
 @pytest.mark.parametrize(
     "hops, expected",
     [

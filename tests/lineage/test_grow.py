@@ -49,19 +49,6 @@ def edge_set(answer, kind=None):
     }
 
 
-@pytest.fixture
-def chain(g):
-    """raw:v0 -> prep -> split:v0 -> train -> model:v0 -> eval -> report:v0"""
-    raw = g.art("raw")
-    prep = g.run("prep", "preprocess", uses=[raw])
-    split = g.art("split", run=prep)
-    train = g.run("train", "train", uses=[split])
-    model = g.art("model", "model", run=train)
-    evaluation = g.run("eval", "eval", uses=[model])
-    g.art("report", "evaluation", run=evaluation)
-    return model
-
-
 def test_it_marks_where_the_hops_cut_and_how_much(chain):
     answer = answer_of(chain, upstream=1, downstream=1)
     found = marks(answer)
