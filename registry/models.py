@@ -1680,8 +1680,28 @@ class ArtifactVersion(models.Model):
     def used_by(self):
         return Run.objects.filter(edges__version=self, edges__direction=LineageEdge.Direction.USES)
 
-    def runs_listed(self, direction):
-        """The runs of `producers()` (LOGS) or `used_by()` (USES), for a page to list: on
+    def runs_shown(self, direction, user, first, looked_at):
+        """(the newest `first` runs that logged (LOGS) or used (USES) this version that
+        `user` may see; how many `user` may see; whether there are more than that, all
+        seen: past the newest `looked_at`). The run ids come from the version's edges in
+        the order of their index (edge_by_version), then those runs by those ids (as a
+        subquery, PostgreSQL planned it as badly as the join): a page names the
+        first of a hub's 20,880 consumers without sorting them all (48 ms on PostgreSQL at
+        1M edges); joined, PostgreSQL took the hub's edge count for its one producer and
+        merge-joined every run (29 ms). When runs the user may not see are among the
+        newest, all are counted exactly instead: neither they nor their number shows."""
+        edges = self.edges.filter(direction=direction).order_by("-run_id")
+        ids = list(edges.values_list("run_id", flat=True)[: looked_at + 1])
+        runs = Run.objects.visible_to(user).filter(pk__in=ids[:looked_at])
+        seen, more = runs.count(), len(ids) > looked_at
+        if more and seen < looked_at:
+            runs = self._runs(direction).visible_to(user).order_by("-pk")
+            listed = list(runs.select_related("project")[: first + 1])
+            return listed[:first], len(listed) if len(listed) <= first else runs.count(), False
+        return list(runs.select_related("project").order_by("-pk")[:first]), seen, more
+
+    def _runs(self, direction):
+        """The runs of `producers()` (LOGS) or `used_by()` (USES), for a page to count: on
         PostgreSQL by their ids from the edges (`id = ANY(ARRAY(...))`). Joined, the planner
         took a hub's 20,880 edges as the count for every direction of that version and
         hash-joined all 388,714 runs to find its one producer (54 ms; 0.2 ms by ids)."""

@@ -233,24 +233,23 @@ def _alias_rows(collection, current, registry):
 VERSIONS_SHOWN = 50  # a page of a collection's versions
 SEQUENCES_SHOWN = 100  # a page of a project's Artifacts
 RUNS_SHOWN = 20  # a hub dataset has thousands of consumers: the Lineage tab shows them all
+RUNS_COUNTED = 1000  # and counts those the user sees among its newest this many
 RUNS_A_PAGE = 50  # a page of a project's Runs
 
 
 def _runs_of(request, version):
-    """The first runs that logged and used `version` that the user may see (a version
+    """The newest runs that logged and used `version` that the user may see (a version
     shared through a registry does not show the runs of a project they cannot see), and
-    how many more there are."""
+    how many more there are, counted up to RUNS_COUNTED ("980+")."""
     if version is None:
         return {"producers": [], "consumers": []}
     found = {}
     Direction = LineageEdge.Direction
     for key, direction in (("producers", Direction.LOGS), ("consumers", Direction.USES)):
-        runs = version.runs_listed(direction)
-        runs = runs.visible_to(request.user).select_related("project")
-        found[key] = list(runs[: RUNS_SHOWN + 1])
-        if len(found[key]) > RUNS_SHOWN:
-            found[key] = found[key][:RUNS_SHOWN]
-            found[f"more_{key}"] = runs.count() - RUNS_SHOWN
+        runs, seen, more = version.runs_shown(direction, request.user, RUNS_SHOWN, RUNS_COUNTED)
+        found[key] = runs
+        if seen > len(runs):
+            found[f"more_{key}"] = f"{seen - len(runs):,}{'+' if more else ''}"
     return found
 
 

@@ -84,15 +84,35 @@ def test_a_projects_runs_count_up_to_a_cap_and_page_without_a_total(
     assert "run-2<" in client.get("/acme/zoo/runs/?page=x").content.decode()  # the first
 
 
-def test_a_versions_listed_runs_are_its_producers_and_consumers(build, alice):
+def test_a_versions_shown_runs_are_its_newest_producers_and_consumers_it_may_see(build, alice):
+    from django.contrib.auth import get_user_model
+
+    outsider = get_user_model().objects.create_user("outsider")
     writer = build.run("writer", job_type="prep")
     data = build.art("data", run=writer)
-    readers = {build.run(f"reader-{i}", uses=[data]) for i in range(3)}
+    readers = [build.run(f"reader-{i}", uses=[data]) for i in range(3)]
     build.run("elsewhere", uses=[build.art("other")])
     Direction = models.LineageEdge.Direction
-    assert list(data.runs_listed(Direction.LOGS)) == [writer]
-    assert set(data.runs_listed(Direction.USES)) == readers
-    assert data.runs_listed(Direction.USES).visible_to(alice).count() == 3
+    assert data.runs_shown(Direction.LOGS, alice, 20, 1000) == ([writer], 1, False)
+    assert data.runs_shown(Direction.USES, alice, 2, 1000) == (readers[:0:-1], 3, False)
+    assert data.runs_shown(Direction.USES, alice, 20, 2) == (readers[:0:-1], 2, True)
+    assert data.runs_shown(Direction.USES, outsider, 20, 1000) == ([], 0, False)  # acme's
+    # A run alice may not see among the newest: all counted, so its number never shows.
+    hidden = models.Run.objects.create(project=Project.get_or_create_path("other", "secret"))
+    hidden.use_version(data)
+    assert data.runs_shown(Direction.USES, alice, 20, 2) == (readers[::-1], 3, False)
+    assert data.runs_shown(Direction.USES, outsider, 20, 2) == ([], 0, False)
+
+
+def test_a_version_page_counts_a_hubs_consumers_up_to_a_cap(build, alice, client, monkeypatch):
+    monkeypatch.setattr(views, "RUNS_COUNTED", 22)
+    hub = build.art("hub")
+    for i in range(23):
+        build.run(f"reader-{i}", uses=[hub])
+    client.force_login(alice)
+    page = client.get("/acme/zoo/artifacts/dataset/hub/v0/").content.decode()
+    assert ">reader-22<" in page and ">reader-2<" not in page  # the newest first
+    assert "and 2+ more" in page  # 22 looked at, 20 named
 
 
 def test_memberships_leave_deleted_versions_out_and_a_collection_pages_newest_first(
