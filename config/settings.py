@@ -258,6 +258,16 @@ LINEAGE_RUN_CRASH_CHECK_SECONDS = envint("LINEAGE_RUN_CRASH_CHECK_SECONDS", 30)
 
 # The lineage engine never returns more nodes than this in one view.
 LINEAGE_MAX_NODES = envint("LINEAGE_MAX_NODES", 2000)
+# Drawn views' clusters, kept for their search boxes (lineage.engine._keep_members), in each
+# process's memory: a hub's view keeps ~60,000 member keys (and their labels once searched,
+# about a megabyte), so a process keeps the newest LINEAGE_VIEWS_KEPT views' and drops the
+# rest (a search of a dropped one computes its view again).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": envint("LINEAGE_VIEWS_KEPT", 100)},
+    }
+}
 
 # OpenLineage events land in this entity (their namespaces are its projects), and one event
 # may be this large (POST /api/v1/lineage reads its body itself; gzip is measured inflated).
