@@ -36,7 +36,7 @@ def shoot(url, take, target):
         browser = playwright.chromium.launch(
             executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
         )
-        page = browser.new_page(viewport={"width": 1280, "height": 1100}, device_scale_factor=2)
+        page = browser.new_page(viewport={"width": 1440, "height": 1100}, device_scale_factor=2)
         page.goto(url + "/accounts/login/")
         page.fill("#id_username", "demo")
         page.fill("#id_password", "demo")
