@@ -103,7 +103,8 @@ def _members(base, view, cluster_id, user):
     first-hop runs from their definition, else computed (and kept). Who may see each
     member is asked each time (the labels are kept): a member the user may no longer
     see is a placeholder."""
-    kept = cache.get(_members_key(base, view, user))
+    kept_key = _members_key(base, view, user)
+    kept = cache.get(kept_key)
     if kept is None or cluster_id not in kept:
         found = _first_hop_runs(base, view, cluster_id, user)
         if found is not None:
@@ -117,10 +118,8 @@ def _members(base, view, cluster_id, user):
         raise NotFound(f"No {kind_of(base)} with id {pk_of(base)}.")
     if locked:  # clusters never mix placeholders with other nodes
         return [(key, access.LOCKED_LABEL) for key in keys], set(keys)
-    labels, locked_label = (
-        _labels(_members_key(base, view, user) + cluster_id, keys),
-        access.LOCKED_LABEL,
-    )
+    labels = _labels(kept_key + cluster_id, keys)
+    locked_label = access.LOCKED_LABEL
     return [
         (key, locked_label if key in hidden else labels.get(key, locked_label)) for key in keys
     ], hidden
@@ -378,7 +377,7 @@ class Graph:
         runs = {key: level for key, level in self.levels.items() if is_run(key)}
         if not runs:
             return
-        rows = sql.versions_of_runs([pk_of(key) for key in runs])
+        rows = sql.query(*sql.hop([pk_of(key) for key in runs], None, from_versions=False))
         self._add(rows, None, to_run=False, levels_of_runs=runs)
 
 
@@ -551,6 +550,16 @@ def element_levels(result):
     return level_of
 
 
+def _names(result, elements):
+    """Each element's id in the answer: a cluster's own, a placeholder's locked id, else
+    its node id."""
+    hidden = result.hidden
+    return {
+        e: e if isinstance(e, str) else access.locked_id(e) if e in hidden else node_id(e)
+        for e in elements
+    }
+
+
 def render(result, shown, edges, truncated):
     levels = result.graph.levels
     members = {ident: keys for ident, keys in result.members.items() if ident in shown}
@@ -577,8 +586,7 @@ def render(result, shown, edges, truncated):
             nodes.append({"data": cluster_data(ident, keys, result.graph, attrs)})
     nodes.sort(key=lambda n: (n["data"]["level"], n["data"]["id"]))
     # A "path" edge is dropped when a real edge joins the same pair after clustering.
-    names = {s: s if isinstance(s, str) else node_id(s) for s in shown}
-    names.update((s, access.locked_id(s)) for s in hidden.intersection(shown))
+    names = _names(result, shown)
     real = {(s, t) for s, t, kind in edges if kind != "path"}
     edge_list = [
         {
@@ -750,10 +758,9 @@ def grow_hop(graph, keys, upstream):
         graph.truncated = True
         return []
     level = graph.levels[keys[0]] + (-1 if upstream else 1)
-    pks = [pk_of(key) for key in keys]
-    if is_run(keys[0]):
-        return graph._add(sql.versions_of_runs(pks, upstream), level, to_run=False)
-    return graph._add(sql.runs_of_versions(pks, upstream), level, to_run=True)
+    to_run = not is_run(keys[0])
+    rows = sql.query(*sql.hop([pk_of(key) for key in keys], upstream, from_versions=to_run))
+    return graph._add(rows, level, to_run)
 
 
 def bound_grown(result, order, level_of, limit):
@@ -778,14 +785,6 @@ def bound_grown(result, order, level_of, limit):
 def markers(result, shown, view, user=None):
     """The view's markers (Marker), hop cuts then bound cuts."""
     return hop_markers(result, shown, view, user) + bound_markers(result, shown)
-
-
-def _names(result, elements):
-    hidden = result.hidden
-    return {
-        e: e if isinstance(e, str) else access.locked_id(e) if e in hidden else node_id(e)
-        for e in elements
-    }
 
 
 def _marker_id(text):

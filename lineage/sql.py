@@ -79,12 +79,17 @@ def id_list(ids):
     return "IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
 
 
+def id_rows(ids):
+    """(SQL, params) of a one-column table of these ids, as ONE parameter: hashed once
+    where a query looks rows up in it, not compared per row."""
+    if connection.vendor == "postgresql":
+        return "SELECT unnest(%s::bigint[])", [list(ids)]
+    return "SELECT value FROM json_each(%s)", [json.dumps(list(ids))]
+
+
 def pk_subquery(pks):
     """The same as a subquery the ORM can filter on (`pk__in=pk_subquery(pks)`)."""
-    _, params = id_list(pks)
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", params)
-    return RawSQL("SELECT value FROM json_each(%s)", params)
+    return RawSQL(*id_rows(pks))
 
 
 def query(sql, params):
@@ -117,20 +122,11 @@ def query_together(queries):
     return results
 
 
-def runs_of_versions(pks, upstream):
-    """Edges from versions to their runs, with each run's info: upstream, the runs that
-    logged them; downstream, the runs that used them."""
-    return query(*hop(pks, upstream, from_versions=True))
-
-
-def versions_of_runs(pks, upstream=None):
-    """Edges from runs to their versions, with each version's info: upstream, the versions
-    they used; downstream, those they logged; None, both."""
-    return query(*hop(pks, upstream, from_versions=False))
-
-
 def hop(pks, upstream, from_versions):
-    """(sql, params) of runs_of_versions (`from_versions`) or versions_of_runs."""
+    """(sql, params) of one hop's edges, with each far node's info. From versions to their
+    runs: upstream, the runs that logged them; downstream, the runs that used them. From
+    runs to their versions: upstream, the versions they used; downstream, those they
+    logged; None, both."""
     pks = list(pks)
     if connection.vendor == "postgresql":
         sql, params = HOPS["wide" if len(pks) > PG_WIDE else "postgresql", from_versions], [pks]
@@ -238,16 +234,8 @@ def beyond(parts, up_to):
         direction = (USES if upstream else LOGS) if runs else (LOGS if upstream else USES)
         info, table = BEYOND_INFO[runs]
         if known is not None:
-            if postgres:  # hashed once, not compared per edge
-                unmet, unmet_params = (
-                    f" AND NOT (e.{far} IN (SELECT unnest(%s::bigint[])))",
-                    [list(known)],
-                )
-            else:
-                unmet, unmet_params = (
-                    f" AND NOT (e.{far} IN (SELECT value FROM json_each(%s)))",
-                    [json.dumps(list(known))],
-                )
+            met, unmet_params = id_rows(known)
+            unmet = f" AND NOT (e.{far} IN ({met}))"
             nulls = BEYOND_INFO[False][0].replace("x.job_type", "CAST(NULL AS TEXT)")
             if alone:
                 nodes = "unnest(%s::bigint[]) s(value)" if postgres else "json_each(%s) s"
