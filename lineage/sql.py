@@ -6,7 +6,9 @@ large it is (SQLite caps the number of parameters of a query).
 """
 
 import json
+import time
 
+import psycopg
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
@@ -42,7 +44,7 @@ VERSION_INFO = (
 )
 PG_HOP = (
     "SELECT e.run_id, e.version_id, e.direction, {info} FROM " + _EDGE + " e"
-    " WHERE e.{column} = ANY(%s)"
+    " WHERE e.{column} = ANY(%s::bigint[])"
 )
 # A wide frontier is unnested and joined instead: with an array of 27,000 ids the planner
 # weighed each against the column's statistics, 20 ms of planning for a 45 ms hop. A
@@ -75,7 +77,7 @@ HOPS = {  # (vendor, from versions?) -> the hop's SQL, its direction appended
 def id_list(ids):
     """SQL for "one of these ids" as ONE parameter, whatever their number."""
     if connection.vendor == "postgresql":
-        return "= ANY(%s)", [list(ids)]
+        return "= ANY(%s::bigint[])", [list(ids)]
     return "IN (SELECT value FROM json_each(%s))", [json.dumps(list(ids))]
 
 
@@ -93,32 +95,73 @@ def pk_subquery(pks):
 
 
 def query(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return query_together([(sql, params)])[0]
 
 
-# On PostgreSQL, queries that do not wait for each other's answers go in one round trip
-# (statements joined by ";", bound client-side as Django binds every query): a small
-# view's time is its round trips, ~0.065 ms saved each (measured: 0.212 ms for two
-# hops together, 0.272 ms one after the other).
+# On PostgreSQL, queries that do not wait for each other's answers go in one round trip:
+# a small view's time is its round trips, ~0.065 ms saved each (measured: 0.212 ms for
+# two hops together, 0.272 ms one after the other).
 TOGETHER = True
+# And they run as prepared statements with generic plans (config/settings.py), planned
+# once per connection instead of on every view: planning was about 1 ms of the 2.2 ms a
+# mid-chain run's 3-hop view took (EXPLAIN ANALYZE, bench/lineage_bench.py's graph); with
+# them it takes 1.1 ms. Off where the connection may not prepare (LINEAGE_DB_PREPARED=0,
+# for a pooler that cannot keep them): then the statements are joined by ";", bound
+# client-side as Django binds every query.
+PREPARED = True
 
 
 def asks_together():
     return connection.vendor == "postgresql" and TOGETHER
 
 
+def prepares():
+    if not (PREPARED and connection.vendor == "postgresql"):
+        return False
+    connection.ensure_connection()
+    return connection.connection.prepare_threshold is not None
+
+
 def query_together(queries):
     """The rows of each (sql, params) in `queries`, in one round trip where the database
     allows it."""
+    if prepares():
+        if asks_together():
+            return _prepared(queries)
+        return [_prepared([one])[0] for one in queries]
     if not asks_together() or len(queries) < 2:
-        return [query(sql, params) for sql, params in queries]
+        results = []
+        for sql, params in queries:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall())
+        return results
     with connection.cursor() as cursor:
         cursor.execute("; ".join(sql for sql, _ in queries), [p for _, ps in queries for p in ps])
         results = [cursor.fetchall()]
         while cursor.nextset():
             results.append(cursor.fetchall())
+    return results
+
+
+def _prepared(queries):
+    """The queries' rows, as prepared statements sent in one pipeline (one round trip),
+    through psycopg's server-side binding cursor (Django's binds client-side, which
+    cannot prepare). Logged as Django logs a query, one entry a round trip."""
+    raw = connection.connection
+    started = time.monotonic()
+    with connection.wrap_database_errors:
+        cursors = [psycopg.Cursor(raw) for _ in queries]
+        if len(queries) == 1:
+            cursors[0].execute(*queries[0], prepare=True)
+        else:
+            with raw.pipeline():
+                for cursor, (sql, params) in zip(cursors, queries, strict=True):
+                    cursor.execute(sql, params, prepare=True)
+        results = [cursor.fetchall() for cursor in cursors]
+    if connection.queries_logged:
+        took = f"{time.monotonic() - started:.3f}"
+        connection.queries_log.append({"sql": "; ".join(q for q, _ in queries), "time": took})
     return results
 
 

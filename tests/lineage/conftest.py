@@ -6,8 +6,12 @@ from lineage import sql
 # The engine reads the graph through more than one path (lineage.sql): every test of it
 # runs through each, so each gives exactly the answers written in the tests.
 WALKS = {
-    "narrow hops, asked together": {},
-    "wide hops, one query a round trip": {"PG_WIDE": 0, "TOGETHER": False},
+    "narrow hops, prepared, asked together": {},
+    "wide hops, bound client-side, one query a round trip": {
+        "PG_WIDE": 0,
+        "TOGETHER": False,
+        "PREPARED": False,
+    },
 }
 if connection.vendor != "postgresql":  # SQLite has one form of hop, one query at a time
     WALKS = {"one query a round trip": {}}

@@ -1,7 +1,7 @@
 """Every way the engine reads the graph (lineage.sql: narrow or wide hops, one query a
-round trip or several together) gives the same answer, to the byte, on graphs with
-cycles, diamonds, filters, generated artifacts, extended lineage, extraction, clusters
-and locked placeholders."""
+round trip or several together, prepared or bound client-side) gives the same answer, to
+the byte, on graphs with cycles, diamonds, filters, generated artifacts, extended
+lineage, extraction, clusters and locked placeholders."""
 
 import itertools
 import json
@@ -16,10 +16,8 @@ from registry.errors import NotFound
 from .private_world import make_world
 
 PATHS = [
-    {"PG_WIDE": 1000, "TOGETHER": True},
-    {"PG_WIDE": 0, "TOGETHER": True},
-    {"PG_WIDE": 1000, "TOGETHER": False},
-    {"PG_WIDE": 0, "TOGETHER": False},
+    {"PG_WIDE": wide, "TOGETHER": together, "PREPARED": prepared}
+    for wide, together, prepared in itertools.product((1000, 0), (True, False), (True, False))
 ]
 VIEWS = [
     View(),

@@ -1,3 +1,4 @@
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -36,3 +37,20 @@ def test_it_issues_one_query_per_hop_and_direction(g):
     # PostgreSQL a hop of each direction in one round trip, and both kinds in one.
     expected = 2 + 1 + 1 + 1 if sql.asks_together() else 2 + 3 + 2 + 1
     assert count_queries(data, View(upstream=2, downstream=3)) == expected
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no prepared statements")
+def test_on_postgresql_the_walk_runs_as_prepared_statements_planned_once(g, walk):
+    data = build(g, 6)
+    if not sql.prepares():
+        pytest.skip("this walk binds client-side")
+    for _ in range(3):
+        lineage_view(f"artifact:{data.pk}", View(upstream=2, downstream=3))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE statement LIKE %s",
+            ["SELECT e.run_id, e.version_id, e.direction, %registry_lineageedge e WHERE%"],
+        )
+        plans = cursor.fetchall()
+    assert plans and all(custom == 0 and generic >= 3 for generic, custom in plans)
