@@ -15,10 +15,12 @@ whether it is generated. Clusters group placeholders only with placeholders ("7 
 never with nodes the user sees, so no visible cluster's count or name includes them.
 """
 
+import functools
 import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 
 from registry.models import ArtifactVersion, Run
 
@@ -34,21 +36,45 @@ LOCKED_GROUP = (LOCKED,)
 
 def hidden_keys(user, keys):
     """The keys (lineage.keys) among `keys` that `user` may not see: one query per kind,
-    whatever their number. `user` None is the engine's own trusted use: nothing hidden."""
+    whatever their number, both in one round trip. `user` None is the engine's own
+    trusted use: nothing hidden."""
     if user is None or user.is_superuser:
         return set()
-    runs = [key >> 1 for key in keys if key & 1]
-    versions = [key >> 1 for key in keys if not key & 1]
-    hidden = set()
-    for queryset, pks, bit in (
-        (Run.objects, runs, 1),
-        (ArtifactVersion.objects, versions, 0),
-    ):
+    kinds = []
+    for model, bit in ((Run, 1), (ArtifactVersion, 0)):
+        pks = [key >> 1 for key in keys if key & 1 == bit]
         if pks:
-            seen = queryset.visible_to(user).filter(pk__in=sql.pk_subquery(pks)).order_by()
-            visible = set(seen.values_list("pk", flat=True))  # unordered: 3x faster, SQLite
-            hidden.update(pk << 1 | bit for pk in pks if pk not in visible)
+            kinds.append((_visible_sql(model, user, user.username), pks, bit))
+    asked = [(query, pks) for query, pks, _ in kinds if query]
+    answers = iter(sql.query_together([_with_pks(query, pks) for query, pks in asked]))
+    hidden = set()
+    for query, pks, bit in kinds:
+        visible = {row[0] for row in next(answers)} if query else ()
+        hidden.update(pk << 1 | bit for pk in pks if pk not in visible)
     return hidden
+
+
+_MARKER_PK = -1  # no row has it: it marks where a query's pks go
+
+
+@functools.lru_cache(maxsize=1024)
+def _visible_sql(model, user, username):
+    """(sql, params, where the pks go) of "which of these pks of `model` may `user` see",
+    compiled once per user: the ORM built it in 1.1 ms a kind, longer than the query then
+    took. Keyed by the username too, which the SQL holds (a user's own entity). None
+    when the user may see none (signed out)."""
+    asked = model.objects.visible_to(user).filter(pk__in=sql.pk_subquery([_MARKER_PK]))
+    try:
+        query, params = sql.compiled(asked.order_by().values_list("pk"))
+    except EmptyResultSet:
+        return None
+    params = list(params)
+    return query, params, params.index(sql.id_rows([_MARKER_PK])[1][0])
+
+
+def _with_pks(compiled, pks):
+    query, params, at = compiled
+    return query, [*params[:at], *sql.id_rows(pks)[1], *params[at + 1 :]]
 
 
 def visible_runs(user):

@@ -275,3 +275,20 @@ def test_a_drawn_cluster_searched_after_access_is_taken_away_shows_placeholders(
     assert total == 6 and {member["label"] for member in found} == {"No access"}
     assert all(access.is_locked_id(member["id"]) for member in found)
     assert "SECRET" not in json.dumps(found)
+
+
+def test_access_given_after_a_view_shows_in_the_next_one(world):
+    """Who may see what is compiled to SQL once per user (access._visible_sql) and
+    asked of the database on every view: joining a team, or a registry, counts at once."""
+    from registry.models import RegistryMember, Team, TeamMember
+
+    assert len(locked(view_of(world, world.nobody))) > 0
+    vault = Registry.objects.get(name="vault")
+    vault.members.create(user=world.nobody, role=RegistryMember.Role.VIEWER)
+    answer = view_of(world, world.nobody)
+    assert f"artifact:{world.model.pk}" in nodes(answer)  # through the registry
+    assert f"run:{world.train.pk}" not in nodes(answer)
+    TeamMember.objects.create(team=Team.objects.get(name="acme"), user=world.nobody)
+    answer = view_of(world, world.nobody)
+    assert not locked(answer)
+    assert f"run:{world.train.pk}" in nodes(answer)
