@@ -32,18 +32,22 @@ _PROJECT, _MEMBERSHIP = Project._meta.db_table, Membership._meta.db_table
 
 # A hop's rows are (run pk, version pk, direction, *info): info is what filters and
 # clusters need of the node reached, (job_type,) for a run and (sequence pk, generated)
-# for a version. On PostgreSQL it comes in scalar subqueries, primary-key lookups per
-# row: a join here made it hash whole tables (all runs, all versions) on a hub's
-# frontier of 20,000 runs. A version's sequence type and name come afterwards, once per
-# sequence (sequences()): per row they cost two more lookups and tripled the widest hop.
+# for a version. On PostgreSQL it comes from primary-key lookups per row: a join here
+# made it hash whole tables (all runs, all versions) on a hub's frontier of 20,000 runs.
+# A run's is a scalar subquery; a version's two columns come from one lookup, a LATERAL
+# subquery kept one by OFFSET 0 (the planner would flatten it into that join): two
+# scalar subqueries took 98 ms of the hub's widest hop (27,720 rows), this 71 ms. A
+# version's sequence type and name come afterwards, once per sequence (sequences()):
+# per row they cost two more lookups and tripled the widest hop.
 _EDGE = LineageEdge._meta.db_table
-RUN_INFO = f"(SELECT r.job_type FROM {_RUN} r WHERE r.id = e.run_id)"
+RUN_INFO = (f"(SELECT r.job_type FROM {_RUN} r WHERE r.id = e.run_id)", "")
 VERSION_INFO = (
-    f"(SELECT v.sequence_id FROM {_VERSION} v WHERE v.id = e.version_id),"
-    f" (SELECT v.generated FROM {_VERSION} v WHERE v.id = e.version_id)"
+    "x.sequence_id, x.generated",
+    f" CROSS JOIN LATERAL (SELECT v.sequence_id, v.generated FROM {_VERSION} v"
+    " WHERE v.id = e.version_id OFFSET 0) x",
 )
 PG_HOP = (
-    "SELECT e.run_id, e.version_id, e.direction, {info} FROM " + _EDGE + " e"
+    "SELECT e.run_id, e.version_id, e.direction, {info} FROM " + _EDGE + " e{lateral}"
     " WHERE e.{column} = ANY(%s::bigint[])"
 )
 # A wide frontier is unnested and joined instead: with an array of 27,000 ids the planner
@@ -51,7 +55,7 @@ PG_HOP = (
 # narrow one stays `= ANY`, 0.04 ms faster a hop (measured with one id).
 PG_WIDE_HOP = (
     "SELECT e.run_id, e.version_id, e.direction, {info} FROM unnest(%s::bigint[]) f(id)"
-    f" JOIN {_EDGE} e ON e.{{column}} = f.id WHERE TRUE"
+    f" JOIN {_EDGE} e ON e.{{column}} = f.id{{lateral}} WHERE TRUE"
 )
 PG_WIDE = 1000
 # SQLite looks each row up by rowid either way, once per join but once per subquery:
@@ -61,10 +65,14 @@ SQLITE_HOP = (
     " JOIN {table} x ON x.id = e.{other} WHERE e.{column} IN (SELECT value FROM json_each(%s))"
 )
 HOPS = {  # (vendor, from versions?) -> the hop's SQL, its direction appended
-    ("postgresql", True): PG_HOP.format(info=RUN_INFO, column="version_id"),
-    ("postgresql", False): PG_HOP.format(info=VERSION_INFO, column="run_id"),
-    ("wide", True): PG_WIDE_HOP.format(info=RUN_INFO, column="version_id"),
-    ("wide", False): PG_WIDE_HOP.format(info=VERSION_INFO, column="run_id"),
+    ("postgresql", True): PG_HOP.format(info=RUN_INFO[0], lateral="", column="version_id"),
+    ("postgresql", False): PG_HOP.format(
+        info=VERSION_INFO[0], lateral=VERSION_INFO[1], column="run_id"
+    ),
+    ("wide", True): PG_WIDE_HOP.format(info=RUN_INFO[0], lateral="", column="version_id"),
+    ("wide", False): PG_WIDE_HOP.format(
+        info=VERSION_INFO[0], lateral=VERSION_INFO[1], column="run_id"
+    ),
     ("sqlite", True): SQLITE_HOP.format(
         info="x.job_type", table=_RUN, other="run_id", column="version_id"
     ),
