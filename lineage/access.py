@@ -22,7 +22,7 @@ import hmac
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 
-from registry.models import ArtifactVersion, Run
+from registry.models import ArtifactVersion, Project, Run
 
 from . import sql
 from .keys import node_id
@@ -40,19 +40,55 @@ def hidden_keys(user, keys):
     trusted use: nothing hidden."""
     if user is None or user.is_superuser:
         return set()
-    kinds = []
-    for model, bit in ((Run, 1), (ArtifactVersion, 0)):
-        pks = [key >> 1 for key in keys if key & 1 == bit]
-        if pks:
-            kinds.append((_visible_sql(model, user, user.username), pks, bit))
-    asked = [(query, pks) for query, pks, _ in kinds if query]
-    answers = iter(sql.query_together([_with_pks(query, pks) for query, pks in asked]))
-    hidden = set()
-    for query, pks, bit in kinds:
-        visible = {row[0] for row in next(answers)} if query else ()
-        hidden.update(pk << 1 | bit for pk in pks if pk not in visible)
+    runs = [key >> 1 for key in keys if key & 1]
+    versions = [key >> 1 for key in keys if not key & 1]
+    seen_runs, seen_versions = _seen(user, [(Run, runs), (ArtifactVersion, versions)])
+    hidden = {pk << 1 | 1 for pk in runs if pk not in seen_runs}
+    return hidden | {pk << 1 for pk in versions if pk not in seen_versions}
+
+
+def hidden_in(user, graph):
+    """hidden_keys(user, graph.levels) of a walk (lineage.engine.Graph), from what the
+    walk knows of each node: a run is seen exactly when its project is (the definition,
+    Run.objects.visible_to), and a live version of a project one sees is seen (the first
+    of ArtifactVersion.objects.visible_to's two ways). So the database is asked which of
+    the walk's few projects the user sees (with the base, in one round trip), and only
+    what that leaves open (versions of other projects, deleted ones) goes through
+    hidden_keys: a hub's 61,000 nodes were as many primary-key lookups, 160 ms on
+    PostgreSQL."""
+    if user is None or user.is_superuser or not SHORTCUT:
+        return hidden_keys(user, graph.levels)
+    rows = set(graph.info.values())  # a walk's nodes share a few thousand info rows
+    runs = {row for row in rows if len(row) == 2}  # (job type, project)
+    projects = graph.projects  # of sequences; a version's row: (sequence, generated, deleted)
+    wanted = [*{row[1] for row in runs} | {projects[row[0]] for row in rows - runs}]
+    base = graph.base
+    seen, seen_base = _seen(
+        user, [(Project, wanted), (Run if base & 1 else ArtifactVersion, [base >> 1])]
+    )
+    sure = {row for row in runs if row[1] in seen}
+    sure.update(row for row in rows - runs if not row[2] and projects[row[0]] in seen)
+    info = graph.info
+    hidden = hidden_keys(
+        user, [key for key in graph.levels if key != base and info.get(key) not in sure]
+    )
+    if not seen_base:
+        hidden.add(base)
     return hidden
 
+
+def _seen(user, asks):
+    """For each (model, pks) of `asks`, the set of those pks `user` may see: one query
+    each, all in one round trip."""
+    compiled = [(_visible_sql(model, user, user.username), pks) for model, pks in asks]
+    asked = [_with_pks(query, pks) for query, pks in compiled if query and pks]
+    answers = iter(sql.query_together(asked))
+    return [
+        {row[0] for row in next(answers)} if query and pks else set() for query, pks in compiled
+    ]
+
+
+SHORTCUT = True  # False: every node through hidden_keys (the tests compare both)
 
 _MARKER_PK = -1  # no row has it: it marks where a query's pks go
 

@@ -211,7 +211,7 @@ def compute(base_id, view, user=None, grows=()):
     if view.extended:
         graph.extend()
     graph.load_sequences(shown_limit=settings.LINEAGE_MAX_NODES)
-    hidden = access.hidden_keys(user, graph.levels)
+    hidden = access.hidden_in(user, graph)
     if base in hidden:  # as if it did not exist: the same answer as a wrong id
         raise NotFound(f"No {kind_of(base)} with id {pk_of(base)}.")
     removed = filtered_out(graph, view) - hidden  # placeholders pass every filter
@@ -252,6 +252,7 @@ class Graph:
         self.raw_limit = raw_limit
         self.truncated = False
         self.sequence_pks = set()  # of the versions walked, for load_sequences
+        self.projects = {}  # sequence pk -> its project's pk (load_sequences)
 
     def walk(self, hops, upstream, fetched=None):
         """Walk `hops` hops one way. `fetched`: (upstream, hop) -> (frontier pks, rows) of
@@ -359,14 +360,16 @@ class Graph:
         trip fewer for the views people open most."""
         if len(self.levels) <= shown_limit:
             self.attrs = sql.display_attributes(self.levels)
-            self.sequences = {
-                self.info[key][0]: (row["sequence__type"], row["sequence__name"])
-                for key, row in self.attrs.items()
-                if key in self.info and not is_run(key)
-            }
+            for key, row in self.attrs.items():
+                if key in self.info and not is_run(key):
+                    pk = self.info[key][0]
+                    self.sequences[pk] = (row["sequence__type"], row["sequence__name"])
+                    self.projects[pk] = row["sequence__project_id"]
             return
         if self.sequence_pks:
-            self.sequences = sql.sequences(self.sequence_pks)
+            for pk, (type_, name, project) in sql.sequences(self.sequence_pks).items():
+                self.sequences[pk] = (type_, name)
+                self.projects[pk] = project
 
     def type_of(self, key):
         return self.sequences[self.info[key][0]][0]
@@ -401,7 +404,7 @@ def keeps(key, info, view, sequences):
     recognised by type and name too, not only by the flag set when a version is logged."""
     if is_run(key):  # info: (job_type,)
         return not view.job_types or info[0] in view.job_types
-    sequence, flagged = info
+    sequence, flagged = info[:2]
     artifact_type, name = sequences[sequence]
     if (flagged or is_generated(artifact_type, name)) and not view.generated:
         return False

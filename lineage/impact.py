@@ -23,7 +23,7 @@ def impact(version_pk, registries=None, user=None):
     graph = Graph(base, raw_limit=settings.LINEAGE_MAX_NODES * RAW_FACTOR)
     graph.walk(MAX_HOPS, upstream=False)
     graph.load_sequences()
-    hidden = access.hidden_keys(user, graph.levels)
+    hidden = access.hidden_in(user, graph)
     seen = [key for key in graph.levels if key not in hidden]
     versions = [key for key in seen if not is_run(key) and key != base]
     linked = Membership.objects.filter(

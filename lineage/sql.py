@@ -30,21 +30,25 @@ _RUN, _VERSION = Run._meta.db_table, ArtifactVersion._meta.db_table
 _SEQUENCE = ArtifactCollection._meta.db_table
 _PROJECT, _MEMBERSHIP = Project._meta.db_table, Membership._meta.db_table
 
-# A hop's rows are (run pk, version pk, direction, *info): info is what filters and
-# clusters need of the node reached, (job_type,) for a run and (sequence pk, generated)
-# for a version. On PostgreSQL it comes from primary-key lookups per row: a join here
-# made it hash whole tables (all runs, all versions) on a hub's frontier of 20,000 runs.
-# A run's is a scalar subquery; a version's two columns come from one lookup, a LATERAL
-# subquery kept one by OFFSET 0 (the planner would flatten it into that join): two
-# scalar subqueries took 98 ms of the hub's widest hop (27,720 rows), this 71 ms. A
+# A hop's rows are (run pk, version pk, direction, *info): info is what filters, clusters
+# and access need of the node reached, (job_type, project pk) for a run and (sequence pk,
+# generated, deleted) for a version. On PostgreSQL it comes from one primary-key lookup
+# per row, a LATERAL subquery kept one by OFFSET 0: a join here made the planner hash
+# whole tables (all runs, all versions) on a hub's frontier of 20,000 runs, and a scalar
+# subquery per column looks the row up once per column (two of them took 98 ms of the
+# hub's widest hop, 27,720 rows; one lookup, 71 ms). A
 # version's sequence type and name come afterwards, once per sequence (sequences()):
 # per row they cost two more lookups and tripled the widest hop.
 _EDGE = LineageEdge._meta.db_table
-RUN_INFO = (f"(SELECT r.job_type FROM {_RUN} r WHERE r.id = e.run_id)", "")
+RUN_INFO = (
+    "x.job_type, x.project_id",
+    f" CROSS JOIN LATERAL (SELECT r.job_type, r.project_id FROM {_RUN} r"
+    " WHERE r.id = e.run_id OFFSET 0) x",
+)
 VERSION_INFO = (
-    "x.sequence_id, x.generated",
-    f" CROSS JOIN LATERAL (SELECT v.sequence_id, v.generated FROM {_VERSION} v"
-    " WHERE v.id = e.version_id OFFSET 0) x",
+    "x.sequence_id, x.generated, x.deleted",
+    f" CROSS JOIN LATERAL (SELECT v.sequence_id, v.generated, v.deleted_at IS NOT NULL"
+    f" AS deleted FROM {_VERSION} v WHERE v.id = e.version_id OFFSET 0) x",
 )
 PG_HOP = (
     "SELECT e.run_id, e.version_id, e.direction, {info} FROM " + _EDGE + " e{lateral}"
@@ -65,19 +69,22 @@ SQLITE_HOP = (
     " JOIN {table} x ON x.id = e.{other} WHERE e.{column} IN (SELECT value FROM json_each(%s))"
 )
 HOPS = {  # (vendor, from versions?) -> the hop's SQL, its direction appended
-    ("postgresql", True): PG_HOP.format(info=RUN_INFO[0], lateral="", column="version_id"),
+    ("postgresql", True): PG_HOP.format(info=RUN_INFO[0], lateral=RUN_INFO[1], column="version_id"),
     ("postgresql", False): PG_HOP.format(
         info=VERSION_INFO[0], lateral=VERSION_INFO[1], column="run_id"
     ),
-    ("wide", True): PG_WIDE_HOP.format(info=RUN_INFO[0], lateral="", column="version_id"),
+    ("wide", True): PG_WIDE_HOP.format(info=RUN_INFO[0], lateral=RUN_INFO[1], column="version_id"),
     ("wide", False): PG_WIDE_HOP.format(
         info=VERSION_INFO[0], lateral=VERSION_INFO[1], column="run_id"
     ),
     ("sqlite", True): SQLITE_HOP.format(
-        info="x.job_type", table=_RUN, other="run_id", column="version_id"
+        info="x.job_type, x.project_id", table=_RUN, other="run_id", column="version_id"
     ),
     ("sqlite", False): SQLITE_HOP.format(
-        info="x.sequence_id, x.generated", table=_VERSION, other="version_id", column="run_id"
+        info="x.sequence_id, x.generated, x.deleted_at IS NOT NULL",
+        table=_VERSION,
+        other="version_id",
+        column="run_id",
     ),
 }
 
@@ -133,6 +140,8 @@ def prepares():
 def query_together(queries):
     """The rows of each (sql, params) in `queries`, in one round trip where the database
     allows it."""
+    if not queries:
+        return []
     if prepares():
         if asks_together():
             return _prepared(queries)
@@ -209,10 +218,10 @@ def compiled(queryset):
 
 
 def sequences(pks):
-    """{sequence pk: (type, name)}."""
+    """{sequence pk: (type, name, project pk)}."""
     where, params = id_list(pks)
-    sql = f"SELECT id, type, name FROM {_SEQUENCE} WHERE id " + where
-    return {pk: (type_, name) for pk, type_, name in query(sql, params)}
+    sql = f"SELECT id, type, name, project_id FROM {_SEQUENCE} WHERE id " + where
+    return {pk: row for pk, *row in query(sql, params)}
 
 
 # What the answer shows of runs and versions.
@@ -225,14 +234,14 @@ RUN_ATTRS = (
 VERSION_ATTRS = (
     f'SELECT v.id, (SELECT m."index" FROM {_MEMBERSHIP} m'
     f" WHERE m.version_id = v.id AND m.collection_id = v.sequence_id),"
-    f" v.generated, c.name, c.type, p.entity, p.name FROM {_VERSION} v"
+    f" v.generated, c.name, c.type, p.entity, p.name, p.id FROM {_VERSION} v"
     f" JOIN {_SEQUENCE} c ON c.id = v.sequence_id JOIN {_PROJECT} p ON p.id = c.project_id"
     f" WHERE v.id "
 )
 RUN_FIELDS = "pk run_id name job_type state project__entity project__name".split()
 VERSION_FIELDS = (
     "pk version_index generated sequence__name sequence__type"
-    " sequence__project__entity sequence__project__name"
+    " sequence__project__entity sequence__project__name sequence__project_id"
 ).split()
 
 

@@ -412,6 +412,8 @@ def new_run_id():
 
 class RunQuerySet(models.QuerySet):
     def visible_to(self, user):
+        """A run is seen exactly when its project is (lineage.access.hidden_in relies on
+        it, and its tests compare it with this)."""
         return self.filter(project__in=Project.objects.visible_to(user).values("pk"))
 
     def writable_by(self, user):
@@ -1468,6 +1470,8 @@ class ArtifactVersionQuerySet(models.QuerySet):
     project's entity."""
 
     def visible_to(self, user):
+        """(The first way, a live version of a project one sees, is what
+        lineage.access.hidden_in takes for granted; its tests compare it with this.)"""
         if user.is_superuser:
             return self
         return self.filter(

@@ -3,10 +3,12 @@ not see is a locked placeholder in the engine's answer, the lineage API, preview
 cluster panels and impact counts; its edges are kept; no filter tells its type by what
 it keeps."""
 
+import itertools
 import json
 import re
 
 import pytest
+from django.utils import timezone
 
 from lineage import access
 from lineage.engine import View, cluster_members, lineage_view
@@ -292,3 +294,29 @@ def test_access_given_after_a_view_shows_in_the_next_one(world):
     answer = view_of(world, world.nobody)
     assert not locked(answer)
     assert f"run:{world.train.pk}" in nodes(answer)
+
+
+def test_who_sees_what_from_the_walk_agrees_with_the_visibility_querysets(world, monkeypatch):
+    """access.hidden_in decides most nodes from their projects; every answer (views,
+    cluster panels, impact counts) is the same as when each node is asked of the
+    querysets, including a deleted version still reached by an edge (a tombstone)."""
+    from registry.models import ArtifactVersion
+
+    ArtifactVersion._base_manager.filter(pk=world.report.pk).update(deleted_at=timezone.now())
+    views = [View(downstream=4), View(downstream=4, expand_clusters=True), View(upstream=2)]
+    bases = [world.data.node_id, f"artifact:{world.model.pk}", f"run:{world.evaluation.pk}"]
+    for user in (world.alice, world.rita, world.nobody, None):
+        answers = []
+        for shortcut in (True, False):
+            monkeypatch.setattr(access, "SHORTCUT", shortcut)
+            found = []
+            for base, view in itertools.product(bases, views):
+                try:
+                    found.append(json.dumps(lineage_view(base, view, user)))
+                except NotFound as error:
+                    found.append(str(error))
+            found.append(impact(world.data.pk, user=user))
+            answers.append(found)
+        assert answers[0] == answers[1], user
+    nobody = json.dumps(lineage_view(world.data.node_id, View(downstream=4), world.nobody))
+    assert "public-report" not in nobody  # the tombstone is a placeholder
