@@ -4,6 +4,7 @@ server (moto's, one process for the session), and `build` makes a test's own dat
 
 import itertools
 import os
+import threading
 import uuid
 
 import boto3
@@ -32,6 +33,18 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item):
+    """Stop the heartbeats of runs a test left unfinished (lineage_client's daemon
+    threads), before its fixtures' teardown: left beating, they reach the session's live
+    server in later tests, and one that came during a transactional test's flush
+    deadlocked with its TRUNCATE on PostgreSQL."""
+    for thread in threading.enumerate():
+        if thread.name == "lineage-heartbeat":
+            thread.stop()
+            thread.join(timeout=10)  # a beat under way ends before the database is flushed
 
 
 @pytest.fixture(autouse=True, scope="session")
