@@ -230,9 +230,10 @@ def compute(base_id, view, user=None, grows=()):
 
 class Graph:
     """The raw walk, one query per hop (lineage.sql): the level of each node seen, what
-    filters and clusters need to know of it (`info`: (job_type,) of a run, (sequence pk,
-    generated) of a version, with `sequences` giving each sequence's (type, name)), and
-    the edges (source, target, kind). Nodes are keys (lineage.keys).
+    filters, clusters and access need to know of it (`info`: (job_type, project pk) of a
+    run, (sequence pk, generated, deleted) of a version, with `sequences` giving each
+    sequence's (type, name) and `projects` its project), and the edges (source, target,
+    kind). Nodes are keys (lineage.keys).
 
     The walk also notes each node's neighbours toward the base (`toward`), which clusters
     need: exact while the walk is `regular` (a node is reached only from the hop before

@@ -36,9 +36,9 @@ _PROJECT, _MEMBERSHIP = Project._meta.db_table, Membership._meta.db_table
 # per row, a LATERAL subquery kept one by OFFSET 0: a join here made the planner hash
 # whole tables (all runs, all versions) on a hub's frontier of 20,000 runs, and a scalar
 # subquery per column looks the row up once per column (two of them took 98 ms of the
-# hub's widest hop, 27,720 rows; one lookup, 71 ms). A
-# version's sequence type and name come afterwards, once per sequence (sequences()):
-# per row they cost two more lookups and tripled the widest hop.
+# hub's widest hop, 27,720 rows; one lookup, 71 ms). A version's sequence type, name and
+# project come afterwards, once per sequence (sequences()): per row they cost two more
+# lookups and tripled the widest hop.
 _EDGE = LineageEdge._meta.db_table
 RUN_INFO = (
     "x.job_type, x.project_id",
