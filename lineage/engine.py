@@ -403,7 +403,7 @@ def filtered_out(graph, view):
 def keeps(key, info, view, sequences):
     """Whether the view's filters keep a node, from its `info` row. Generated kinds are
     recognised by type and name too, not only by the flag set when a version is logged."""
-    if is_run(key):  # info: (job_type,)
+    if is_run(key):  # info[0]: its job type
         return not view.job_types or info[0] in view.job_types
     sequence, flagged = info[:2]
     artifact_type, name = sequences[sequence]
