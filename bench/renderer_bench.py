@@ -1,0 +1,194 @@
+"""Renderer benchmark: a large view's first frame in Cytoscape.js against one plain canvas.
+
+    .venv/bin/python bench/renderer_bench.py [--repeat 10]
+
+The graph page's large views (issue 17) spend most of their time in Cytoscape.js (see
+bench/README.md). This measures what another renderer could save before one is built:
+the graph_page_bench shape (a dataset used by N runs, each logging a model; 2N + 1
+nodes, 2N edges), placed in columns as graph.js places a large view, drawn at the zoom
+that view opens at, in headless Chromium on a fresh page each time:
+
+- Cytoscape.js as graph.js drives it for a large view: its style sheet's rules for these
+  kinds, haystack edges, positions in the element JSON, one batch;
+- one 2D canvas with no library: the edges as one path, the nodes as one path per kind,
+  and a grid of the nodes' places for hit-testing clicks.
+
+Each side's time runs from its script's start to the first frame after drawing. Neither
+draws labels (a large view has none at this zoom). Prints p50 and p95 per case, and
+each side's ratio to its 49-node case.
+"""
+
+import argparse
+import contextlib
+import functools
+import http.server
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from server import CHROMIUM_ARGS  # noqa: E402
+
+RUNS = (24, 249, 999)  # 49, 499 and 1,999 nodes, as graph_page_bench's cases
+ZOOM, WIDTH, HEIGHT = 0.05, 1038, 558  # the Lineage tab's canvas and a large view's zoom
+
+# The nodes and edges, as graph.js has them after columnPositions(); window.N is set first.
+SHAPE = """
+const N = window.N, nodes = [{ id: "d", kind: "artifact", x: 0, y: 0, w: 110, h: 52 }];
+const edges = [];
+for (let i = 0; i < N; i++) {
+  nodes.push({ id: `r${i}`, kind: "run", x: 200, y: (i - N / 2) * 66, w: 110, h: 38 });
+  nodes.push({ id: `m${i}`, kind: "artifact", x: 400, y: (i - N / 2) * 66, w: 130, h: 52 });
+  edges.push(["d", `r${i}`], [`r${i}`, `m${i}`]);
+}
+const pan = { x: WIDTH / 2 - 200 * ZOOM, y: HEIGHT / 2 };
+const done = () => requestAnimationFrame(() => {
+  window.drawnMs = performance.now() - started;
+});
+"""
+
+CYTOSCAPE = """
+const cy = cytoscape({ container: document.getElementById("graph"), minZoom: 0.05, maxZoom: 3,
+  textureOnViewport: true, hideEdgesOnViewport: true, style: [
+    { selector: "node", style: { shape: "round-rectangle", width: "data(w)",
+      height: "data(h)", "border-width": 2 } },
+    { selector: "node[kind = 'run']", style: {
+      "background-color": "#e3f6e8", "border-color": "#2da44e" } },
+    { selector: "node[kind = 'artifact']", style: {
+      "background-color": "#e7f0fe", "border-color": "#1a73e8" } },
+    { selector: "edge", style: { width: 1.5, "curve-style": "haystack",
+      "haystack-radius": 0, "line-color": "#8c959f" } },
+  ] });
+cy.startBatch();
+cy.add({
+  nodes: nodes.map(({ x, y, ...data }) => ({ data, position: { x, y } })),
+  edges: edges.map(([source, target]) => ({ data: { id: `${source}>${target}`, source, target } })),
+});
+cy.endBatch();
+cy.viewport({ zoom: ZOOM, pan });
+done();
+"""
+
+CANVAS = """
+const place = new Map(nodes.map((n) => [n.id, n]));
+const grid = new Map();  // 256 px cells -> the nodes in them, for clicks
+for (const n of nodes) {
+  const cell = `${Math.floor(n.x / 256)},${Math.floor(n.y / 256)}`;
+  if (!grid.has(cell)) grid.set(cell, []);
+  grid.get(cell).push(n);
+}
+const ctx = document.getElementById("graph").getContext("2d");
+ctx.setTransform(ZOOM, 0, 0, ZOOM, pan.x, pan.y);
+ctx.beginPath();
+for (const [a, b] of edges) {
+  ctx.moveTo(place.get(a).x, place.get(a).y);
+  ctx.lineTo(place.get(b).x, place.get(b).y);
+}
+ctx.lineWidth = 1.5;
+ctx.strokeStyle = "#8c959f";
+ctx.stroke();
+const KINDS = [["run", "#e3f6e8", "#2da44e"], ["artifact", "#e7f0fe", "#1a73e8"]];
+for (const [kind, fill, line] of KINDS) {
+  ctx.beginPath();
+  for (const { kind: k, x, y, w, h } of nodes) {
+    if (k === kind) ctx.roundRect(x - w / 2, y - h / 2, w, h, 6);
+  }
+  ctx.fillStyle = fill;
+  ctx.strokeStyle = line;
+  ctx.lineWidth = 2;
+  ctx.fill();
+  ctx.stroke();
+}
+done();
+"""
+
+
+def page(body, script, library=""):
+    return (
+        f"<!doctype html><body style='margin:0'>{body}{library}<script>"
+        f"const started = performance.now(), ZOOM = {ZOOM}, WIDTH = {WIDTH}, HEIGHT = {HEIGHT};"
+        f"window.N = +new URLSearchParams(location.search).get('n');{SHAPE}{script}"
+        "</script></body>"
+    )
+
+
+SIDES = {
+    "Cytoscape.js": page(
+        f"<div id='graph' style='width:{WIDTH}px;height:{HEIGHT}px'></div>",
+        CYTOSCAPE,
+        "<script src='cytoscape.min.js'></script>",
+    ),
+    "one canvas": page(f"<canvas id='graph' width='{WIDTH}' height='{HEIGHT}'></canvas>", CANVAS),
+}
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def served(folder):
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=folder)
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+def measure(url, repeat):
+    """{(side, runs): [ms, ...]}, each case's navigations taken side by side in turn."""
+    from playwright.sync_api import sync_playwright
+
+    times = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        tab = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        for runs in RUNS:
+            for index in range(repeat + 1):  # the first round warms the HTTP cache
+                for number, side in enumerate(SIDES):
+                    tab.goto(f"{url}/{number}.html?n={runs}")
+                    tab.wait_for_function("window.drawnMs !== undefined")
+                    if index:
+                        times.setdefault((side, runs), []).append(tab.evaluate("window.drawnMs"))
+        browser.close()
+    return times
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="lineage-renderer-bench-") as folder:
+        shutil.copy(ROOT / "static" / "vendor" / "cytoscape.min.js", folder)
+        for number, html in enumerate(SIDES.values()):
+            Path(folder, f"{number}.html").write_text(html)
+        with served(folder) as url:
+            times = measure(url, args.repeat)
+    print(f"\nA large view's first frame, headless Chromium, {args.repeat} fresh pages per case\n")
+    line = "{:<14} {:>6} {:>6} {:>8} {:>8} {:>6}"
+    print(line.format("renderer", "nodes", "edges", "p50 ms", "p95 ms", "ratio"))
+    for side in SIDES:
+        first = statistics.median(times[side, RUNS[0]])
+        for runs in RUNS:
+            ms = sorted(times[side, runs])
+            p50, p95 = statistics.median(ms), ms[min(len(ms) - 1, int(len(ms) * 0.95))]
+            print(
+                line.format(
+                    side, 2 * runs + 1, 2 * runs, f"{p50:.1f}", f"{p95:.1f}", f"{p50 / first:.1f}x"
+                )
+            )
+
+
+if __name__ == "__main__":
+    main()
