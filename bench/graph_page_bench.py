@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from server import CHROMIUM_ARGS, app_server  # noqa: E402
+from stats import p95  # noqa: E402
 
 CASES = [  # label, consumer runs, query string (besides the node)
     ("50 nodes, clusters expanded", 24, "upstream=0&downstream=2&expand_clusters=1"),
@@ -133,9 +134,7 @@ def main():
     )
     first = {}
     for label, side, nodes, times, cpu, timings in rows:
-        times = sorted(times)
-        p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-        p50, cpu = statistics.median(times), statistics.median(cpu)
+        p50, cpu, slow = statistics.median(times), statistics.median(cpu), p95(times)
         small, small_cpu = first.setdefault(side, (p50, cpu))  # this side's first case
         fetch = f"{timings['fetch']:.0f}"
         draw = f"{timings['draw']:.0f} (layout {timings['layout']:.0f})"
@@ -145,7 +144,7 @@ def main():
                 side[:14],
                 nodes,
                 f"{p50 * 1000:.0f}",
-                f"{p95 * 1000:.0f}",
+                f"{slow * 1000:.0f}",
                 f"{p50 / small:.1f}x",
                 f"{cpu * 1000:.0f}",
                 f"{cpu / small_cpu:.1f}x",

@@ -32,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+from stats import p95
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 OUT = BENCH / "out"
@@ -333,9 +335,8 @@ def report(edges, results, repeat):
         label, hops = case.split("|")
         row = [label, hops]
         for system in ("sqlite", "postgres", "networkx", "mlmd"):
-            times = sorted(results[system][case]["times"])
-            p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
-            row.append(f"{ms(p50[system][case]):.1f} / {ms(p95):.1f}")
+            slow = p95(results[system][case]["times"])
+            row.append(f"{ms(p50[system][case]):.1f} / {ms(slow):.1f}")
         row.append(results["sqlite"][case]["bytes"])
         row.append(results["mlmd"][case]["bytes"])
         for db in ("sqlite", "postgres"):
