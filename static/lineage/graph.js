@@ -1,8 +1,10 @@
-// The Lineage tab: draws GET /api/v1/lineage with Cytoscape.js + dagre, left to right.
+// The Lineage tab: draws GET /api/v1/lineage left to right, a small view with Cytoscape.js
+// + dagre, a large one (past DAGRE_LIMIT nodes) in columns on one canvas (canvas.js).
 //
-// window.lineageGraph is the Cytoscape instance; each node's data() is the node as the
-// lineage API returns it (plus _text, _width, _height and, for clusters, _stack for
-// drawing). window.lineageGraphReady is true once a view is laid out and drawn (false while
+// window.lineageGraph is the Cytoscape instance of the view shown (a headless one for a
+// large view, whose last frame window.lineageFrame describes); each node's data() is the
+// node as the lineage API returns it (plus _text, _lines, _width, _height and, for
+// clusters, _stack for drawing). window.lineageGraphReady is true once a view is laid out and drawn (false while
 // a new view loads); the "lineage:ready" event fires on document then; window.lineageTimings
 // holds the last view's fetch, layout and draw times in ms. "+N more" markers (kind
 // "more", the answer's `markers`) stand where the hops or the node bound cut the view;
@@ -11,6 +13,8 @@
 // The whole view (Custom form, re-centred node, extracted and hidden nodes) lives in the
 // page URL, so a link reproduces it. User text only reaches the page as textContent or as
 // canvas labels, never as HTML.
+
+import { canvasView } from "./canvas.js";
 
 const root = document.getElementById("lineage-graph");
 const $ = (id) => document.getElementById(id);
@@ -49,8 +53,12 @@ function splitList(text) {
   return (text || "").split(",").filter(Boolean);
 }
 
-// Each kind's colours and marks, the same in small and large views.
-const KIND_STYLE = [
+const style = [
+  { selector: "node", style: {
+    shape: "round-rectangle", width: "data(_width)", height: "data(_height)", label: "data(_text)",
+    "text-wrap": "wrap", "text-max-width": TEXT_WIDTH, "text-valign": "center", "text-halign": "center",
+    "font-size": FONT, "line-height": 1.3, color: "#1f2328", "border-width": 2, "overlay-opacity": 0 } },
+  // Each kind's colours and marks; canvas.js draws the same for a large view.
   { selector: "node[kind = 'run']", style: {
     "background-color": COLORS.run.fill, "border-color": COLORS.run.line } },
   { selector: "node[kind = 'artifact']", style: {
@@ -72,15 +80,6 @@ const KIND_STYLE = [
   { selector: "node[?base]", style: { "border-color": "#d97706", "border-width": 4, "font-weight": "bold" } },
   { selector: "node:selected", style: {
     "outline-width": 3, "outline-color": "#1f2328", "outline-offset": 3, "outline-opacity": 0.9 } },
-];
-const LABEL_STYLE = {
-  label: "data(_text)", "text-wrap": "wrap", "text-max-width": TEXT_WIDTH, "text-valign": "center",
-  "text-halign": "center", "font-size": FONT, "line-height": 1.3, color: "#1f2328" };
-const style = [
-  { selector: "node", style: {
-    shape: "round-rectangle", width: "data(_width)", height: "data(_height)", ...LABEL_STYLE,
-    "border-width": 2, "overlay-opacity": 0 } },
-  ...KIND_STYLE,
   { selector: "edge", style: {
     width: 1.5, "curve-style": "bezier", "target-arrow-shape": "triangle",
     "line-color": "#8c959f", "target-arrow-color": "#8c959f", "overlay-opacity": 0 } },
@@ -117,21 +116,23 @@ function textWidth(text) {
 }
 
 // A long label wraps after its separators (Cytoscape breaks lines at a zero-width space),
-// never mid-word: "zoo-eval-" "ylbchv20:v0". Returns the text to draw and its line count.
+// never mid-word: "zoo-eval-" "ylbchv20:v0". Returns the text for Cytoscape and the lines
+// it draws, which canvas.js draws as they are.
 function wrapLabel(text) {
-  let count = 0;
+  const drawn = [];
   const lines = text.split("\n").map((line) => {
     const pieces = line.split(/(?<=[-_./:@])/);
-    let width = 0;
-    count += 1;
+    let [current, width] = ["", 0];
     for (const piece of pieces) {
       const size = textWidth(piece);
-      if (width && width + size > TEXT_WIDTH) { count += 1; width = 0; }
+      if (width && width + size > TEXT_WIDTH) { drawn.push(current); [current, width] = ["", 0]; }
+      current += piece;
       width += size;
     }
+    drawn.push(current);
     return pieces.join("\u200b");
   });
-  return { text: lines.join("\n"), lines: count };
+  return { text: lines.join("\n"), lines: drawn };
 }
 
 // Drawing attributes computed once per node: style functions would run on every render.
@@ -143,22 +144,50 @@ function decorate(nodes) {
     const longest = Math.max(...label.split("\n").map((line) => textWidth(line)));
     const { text, lines } = wrapLabel(label);
     let width = Math.max(96, Math.min(320, longest + 24));
-    let height = lines === 1 ? 38 : 52 + (lines - 2) * 20;
+    let height = lines.length === 1 ? 38 : 52 + (lines.length - 2) * 20;
     const extra = {};
     if (data.kind === "cluster") {
       width += 2 * STACK;
       height += 2 * STACK;
       extra._stack = stackImage(kind, Math.round(width), height);
     }
-    return { data: { ...data, ...extra, _text: text, _width: Math.round(width), _height: height } };
+    return { data: { ...data, ...extra, _text: text, _lines: lines, _width: Math.round(width), _height: height } };
   });
 }
 
-const cy = cytoscape({
+// Cytoscape styles, measures and draws element by element (0.16 ms apiece on a fresh page,
+// bench/renderer_bench.py): a large view is a headless instance (data, places, classes,
+// selection, viewport) that canvas.js draws over the same box. `cy` is the one shown.
+const drawn = cytoscape({
   container: $("lineage-canvas"), style, minZoom: 0.05, maxZoom: 3,
   textureOnViewport: true, hideEdgesOnViewport: true,
 });
+const largeCanvas = $("lineage-large");
+const model = cytoscape({ container: largeCanvas, headless: true, minZoom: 0.05, maxZoom: 3 });
+const largeView = canvasView(largeCanvas, model, {
+  colors: COLORS, stack: STACK, onTap: (node) => selectNode(node),
+  onHover: (node) => (node && node.data("kind") !== "more" ? showEye(node) : hideEyeSoon()),
+});
+let cy = drawn;
 window.lineageGraph = cy;
+Object.defineProperty(window, "lineageFrame", { get: () => largeView.frame });
+
+// Show the view on `instance`; with `carry`, what the other one holds moves to it as it
+// stands (a small view grown past DAGRE_LIMIT), else it is dropped.
+function use(instance, carry = false) {
+  if (cy === instance) return;
+  const elements = carry ? cy.elements().map((e) => ({
+    group: e.group(), data: e.data(), classes: e.classes(), selected: e.selected(),
+    ...(e.isNode() ? { position: { ...e.position() } } : {}) })) : [];
+  const viewport = { zoom: cy.zoom(), pan: { ...cy.pan() } };
+  cy.elements().remove();
+  cy = instance;
+  window.lineageGraph = cy;
+  largeCanvas.hidden = cy !== model;
+  cy.resize();
+  cy.add(elements);
+  if (carry) cy.viewport(viewport);
+}
 
 // ---- the view: form + extracted nodes -> one encoding, for the API query and page URL ----
 
@@ -242,14 +271,14 @@ async function load(select = null) {
 
 function draw(answer, select) {
   const { nodes, edges } = withMarkers(answer);
+  const large = nodes.length > DAGRE_LIMIT;
+  use(large ? model : drawn);
   cy.startBatch();
   cy.elements().remove();
-  styleFor(nodes.length);
   const drawStarted = performance.now();
   const decorated = decorate(nodes);
-  // A large view's places are known before Cytoscape has its nodes: each is added where it
+  // A large view's places are known before its nodes are added: each is added where it
   // stands, and nothing is positioned twice.
-  const large = nodes.length > DAGRE_LIMIT;
   if (large) {
     const place = columnPositions(decorated, edges);
     for (const node of decorated) node.position = place[node.data.id];
@@ -268,6 +297,7 @@ function draw(answer, select) {
     if (chosen?.nonempty()) selectNode(chosen);
     else resetPanel();
     countStatus();
+    if (large) largeView.drawNow();
     requestAnimationFrame(() => {
       window.lineageTimings.draw = performance.now() - drawStarted;
       window.lineageGraphReady = true;
@@ -310,10 +340,8 @@ function nodesBox() {
 function readableZoom() {
   fitView();
   const zoom = cy.zoom();
-  if (zoom > 1.3) cy.zoom(1.3);
-  else if (zoom < READABLE_ZOOM && cy.nodes().length <= 12) cy.zoom(READABLE_ZOOM);
-  else return;
-  cy.center();
+  if (zoom > 1.3) zoomBy(1.3 / zoom);
+  else if (zoom < READABLE_ZOOM && cy.nodes().length <= 12) zoomBy(READABLE_ZOOM / zoom);
 }
 
 // dagre lays out small views best; past DAGRE_LIMIT nodes its crossing minimisation
@@ -323,63 +351,6 @@ function readableZoom() {
 const DAGRE_LIMIT = 250;
 const COLUMN = 60;  // px between columns, beside the widest node
 const ROW = 14;  // px between the tallest nodes of one column
-
-// A large view has a leaner style sheet of its own: each property of each element costs
-// at the first frame (4,000 elements for 2,000 nodes). Its nodes draw no label but near the
-// viewport, and only at a readable zoom: Cytoscape measures and styles every label it has
-// before the first frame, though at the zoom that fits them all not one is readable. Its
-// edges are haystacks (straight, centre to centre, no arrow: the columns show the way they
-// run), cheaper than a straight edge with its arrow; near the viewport, where one can see
-// it, each edge has its arrow back.
-const LABEL_ZOOM = 0.4;  // 15px text at 6px
-const LARGE_STYLE = [
-  { selector: "node", style: {
-    shape: "round-rectangle", width: "data(_width)", height: "data(_height)", "border-width": 2 } },
-  { selector: "node.labelled", style: LABEL_STYLE },
-  ...KIND_STYLE,
-  { selector: "edge", style: {
-    width: 1.5, "curve-style": "haystack", "haystack-radius": 0, "line-color": "#8c959f" } },
-  { selector: "edge.labelled", style: {
-    "curve-style": "straight", "target-arrow-shape": "triangle", "target-arrow-color": "#8c959f" } },
-  { selector: "edge[kind = 'path']", style: { "line-style": "dashed" } },
-  { selector: "edge[kind = 'more']", style: { "line-style": "dashed", "line-color": "#9ec2f5" } },
-  { selector: ":active", style: { "overlay-opacity": 0 } },  // no press overlay, as in small views
-  { selector: ".hidden", style: { display: "none" } },
-];
-let styledLarge = false;
-
-function styleFor(count) {
-  const large = count > DAGRE_LIMIT;
-  if (large === styledLarge) return;
-  styledLarge = large;
-  cy.style(large ? LARGE_STYLE : style);
-}
-
-// Label the nodes in (and a screen around) the viewport, and give their edges arrows;
-// called once a pan or zoom ends.
-function labelNearView() {
-  if (!styledLarge) return;
-  const near = [];
-  if (cy.zoom() >= LABEL_ZOOM) {
-    const { x1, y1, w, h } = cy.extent();
-    cy.nodes().forEach((n) => {
-      const { x, y } = n.position();
-      if (x > x1 - w && x < x1 + 2 * w && y > y1 - h && y < y1 + 2 * h) near.push(n);
-    });
-  }
-  cy.batch(() => {
-    cy.elements(".labelled").removeClass("labelled");
-    const nodes = cy.collection(near);
-    nodes.union(nodes.connectedEdges()).addClass("labelled");
-  });
-}
-
-let labelTimer = null;
-
-function labelSoon() {
-  clearTimeout(labelTimer);
-  labelTimer = setTimeout(labelNearView, 120);
-}
 
 const byLabel = new Intl.Collator(undefined, { numeric: true });  // train-2 before train-10
 
@@ -581,16 +552,19 @@ let eyeTimer = null;
 function showEye(node) {
   clearTimeout(eyeTimer);
   eyeTarget = node;
-  const box = node.renderedBoundingBox({ includeLabels: false, includeOutlines: false });
-  eye.style.left = `${box.x2 - 10}px`;
-  eye.style.top = `${box.y1 - 16}px`;
+  const { x, y } = node.renderedPosition();
+  const zoom = cy.zoom();
+  // On its top right corner, but never over its centre (a zoomed-out node is smaller than
+  // the eye), where a click means the node.
+  eye.style.left = `${x + (node.data("_width") * zoom) / 2 - 10}px`;
+  eye.style.top = `${Math.min(y - (node.data("_height") * zoom) / 2 - 16, y - 32)}px`;
   eye.setAttribute("aria-label", `Hide ${node.data("label")}`);
   eye.title = `Hide ${node.data("label")}`;
   eye.hidden = false;
 }
 
-// Cytoscape reports "mouseout" as the pointer moves from the node onto the eye, so the
-// timer keeps the eye while the pointer is on it.
+// The pointer leaves the node as it moves onto the eye, so the timer keeps the eye while
+// the pointer is on it.
 function hideEyeSoon() {
   clearTimeout(eyeTimer);
   eyeTimer = setTimeout(() => { if (!eye.matches(":hover")) eye.hidden = true; }, 600);
@@ -630,7 +604,7 @@ function wheelZoom(event) {
   event.stopPropagation();  // before Cytoscape's own (slow) wheel handler on the canvas
   const lines = event.deltaMode === 1 ? 33 : 1;  // Firefox counts lines, not pixels
   const pinch = event.ctrlKey ? 3 : 1;  // a touchpad pinch sends small steps with Ctrl
-  const box = $("lineage-canvas").getBoundingClientRect();
+  const box = (cy === model ? largeCanvas : $("lineage-canvas")).getBoundingClientRect();
   zoomBy(2 ** (-event.deltaY * lines * pinch / WHEEL_NOTCH),
     { x: event.clientX - box.left, y: event.clientY - box.top });
 }
@@ -651,10 +625,10 @@ function download(name, blob) {
 }
 
 // The whole graph with every label, a large view's too.
-function exportPng() {
-  if (styledLarge) cy.elements().addClass("labelled");
-  download("lineage.png", cy.png({ full: true, bg: "#ffffff", output: "blob", scale: 2 }));
-  labelNearView();
+async function exportPng() {
+  const png = cy === model ? await largeView.png(2)
+    : cy.png({ full: true, bg: "#ffffff", output: "blob", scale: 2 });
+  download("lineage.png", png);
 }
 
 function exportJson() {
@@ -703,6 +677,7 @@ async function grow(marker) {
 
 function merge(answer, origin, level, upstream) {
   const { nodes, edges } = withMarkers(answer);
+  if (nodes.length > DAGRE_LIMIT) use(model, true);
   const wanted = new Set([...nodes, ...edges].map((e) => e.data.id));
   const added = decorate(nodes.filter((n) => cy.getElementById(n.data.id).empty()));
   cy.startBatch();
@@ -737,9 +712,7 @@ function merge(answer, origin, level, upstream) {
     if (state.hidden.has(data.id)) cy.getElementById(data.id).addClass("hidden");
   }
   cy.endBatch();
-  styleFor(nodes.length);
   bringIntoView(added);
-  labelNearView();
   renderLists();
 }
 
@@ -779,11 +752,10 @@ function freeSpot(boxes, x, want, { _width: width, _height: height }) {
 
 // ---- wiring ----
 
-cy.on("tap", "node", (event) => selectNode(event.target));
-cy.on("mouseover", "node[kind != 'more']", (event) => showEye(event.target));
-cy.on("mouseout", "node", hideEyeSoon);
-cy.on("pan zoom drag", () => { eye.hidden = true; });
-cy.on("viewport", labelSoon);
+drawn.on("tap", "node", (event) => selectNode(event.target));
+drawn.on("mouseover", "node[kind != 'more']", (event) => showEye(event.target));
+drawn.on("mouseout", "node", hideEyeSoon);
+for (const instance of [drawn, model]) instance.on("pan zoom drag", () => { eye.hidden = true; });
 eye.addEventListener("mouseenter", () => clearTimeout(eyeTimer));
 eye.addEventListener("mouseleave", hideEyeSoon);
 eye.addEventListener("click", () => eyeTarget && hideNode(eyeTarget));
@@ -812,8 +784,12 @@ form.addEventListener("submit", (event) => {
   load();
 });
 window.addEventListener("popstate", () => location.reload());
-// Cytoscape caches where its canvas is on the page; when content above it grows or shrinks
-// (the Custom form, Action History) clicks would land beside the nodes without this.
-new ResizeObserver(() => cy.resize()).observe(document.body);
+// Cytoscape caches where its canvas is on the page and its size; when content above it
+// grows or shrinks (the Custom form, Action History) clicks would land beside the nodes
+// without this.
+new ResizeObserver(() => {
+  drawn.resize();
+  model.resize();
+}).observe(document.body);
 
 load();

@@ -67,17 +67,21 @@ def node_id(page, label):
     )
 
 
+# Where a node is on the page: its rendered position is from the corner of the drawing's
+# container (Cytoscape's div, or a large view's canvas).
+SCREEN_POINT = """(node) => {
+    const [box, at] = [node.cy().container().getBoundingClientRect(), node.renderedPosition()];
+    return [box.x + at.x, box.y + at.y];
+}"""
+
+
 def node_point(page, label):
     """Where a node is drawn on the screen, to click or hover it like a person."""
-    box = page.locator("#lineage-canvas").bounding_box()
-    position = page.evaluate(
-        """(label) => {
-            const node = window.lineageGraph.nodes().filter(n => n.data('label') === label)[0];
-            return node.renderedPosition();
-        }""",
+    return page.evaluate(
+        "(label) => (" + SCREEN_POINT + ")"
+        "(window.lineageGraph.nodes().filter(n => n.data('label') === label)[0])",
         label,
     )
-    return box["x"] + position["x"], box["y"] + position["y"]
 
 
 def click_node(page, label):
@@ -98,6 +102,14 @@ def search_cluster(panel, text):
     panel.get_by_role("searchbox", name="Search cluster").fill(text)
 
 
+# The nodes the graph shows: Cytoscape's visible ones, or in a large view (a headless
+# instance, where every node counts as visible) those canvas.js draws, all but the hidden.
+SHOWN = (
+    "window.lineageGraph.nodes().filter(n => n.cy().styleEnabled() ? n.visible()"
+    " : !n.hasClass('hidden'))"
+)
+
+
 def wait_for_labels(page, shown=(), gone=()):
     """Wait until the graph draws every label of `shown` and none of `gone`.
 
@@ -105,13 +117,13 @@ def wait_for_labels(page, shown=(), gone=()):
     action polls instead of reading the graph once.
     """
     page.wait_for_function(
-        """([shown, gone]) => {
-            const labels = new Set(window.lineageGraph.nodes(':visible').map(n => n.data('label')));
-            return shown.every(l => labels.has(l)) && !gone.some(l => labels.has(l));
-        }""",
+        "([shown, gone]) => {"
+        "  const labels = new Set(" + SHOWN + ".map(n => n.data('label')));"
+        "  return shown.every(l => labels.has(l)) && !gone.some(l => labels.has(l));"
+        "}",
         arg=[list(shown), list(gone)],
     )
 
 
 def graph_labels(page):
-    return set(page.evaluate("window.lineageGraph.nodes(':visible').map(n => n.data('label'))"))
+    return set(page.evaluate(SHOWN + ".map(n => n.data('label'))"))

@@ -400,9 +400,97 @@ def test_it_shows_hostile_names_as_text_in_cluster_panels_and_the_hidden_list(pa
     assert page.locator("#lineage-graph img").count() == 0
 
 
-def test_it_lays_out_a_large_view_in_columns_by_level_and_labels_what_is_in_view(page):
-    """Past dagre's budget the view stands in columns by level, rows in line; labels are
-    drawn only near the viewport at a readable zoom, and a node there opens on a click."""
+# The labels of the nodes a large view's last frame drew labelled.
+LABELLED = (
+    "window.lineageFrame.labelled.map(id => window.lineageGraph.getElementById(id).data('label'))"
+)
+
+
+def zoom_to(page, label):
+    """Zoom a large view to 1 about the node labelled `label`."""
+    page.evaluate(
+        """(label) => {
+            const cy = window.lineageGraph;
+            cy.zoom(1);
+            cy.center(cy.nodes().filter(n => n.data('label') === label));
+        }""",
+        label,
+    )
+
+
+def pixel(page, label, dx, dy):
+    """The RGBA of the large view's canvas `dx`, `dy` px inside the left middle of a node."""
+    return page.evaluate(
+        """([label, dx, dy]) => {
+            const node = window.lineageGraph.nodes().filter(n => n.data('label') === label)[0];
+            const {x, y} = node.renderedPosition();
+            const left = x - node.data('_width') * window.lineageGraph.zoom() / 2;
+            const ratio = window.devicePixelRatio || 1;
+            const canvas = document.getElementById('lineage-large');
+            const data = canvas.getContext('2d').getImageData(
+                Math.round((left + dx) * ratio), Math.round((y + dy) * ratio), 1, 1).data;
+            return [...data];
+        }""",
+        [label, dx, dy],
+    )
+
+
+def ink(page, label):
+    """How many pixels in a node's box on the large view's canvas are label-dark."""
+    return page.evaluate(
+        """(label) => {
+            const cy = window.lineageGraph;
+            const node = cy.nodes().filter(n => n.data('label') === label)[0];
+            const {x, y} = node.renderedPosition();
+            const [w, h] = [node.data('_width') * cy.zoom(), node.data('_height') * cy.zoom()];
+            const ratio = window.devicePixelRatio || 1;
+            const data = document.getElementById('lineage-large').getContext('2d')
+                .getImageData((x - w / 2) * ratio, (y - h / 2) * ratio, w * ratio, h * ratio).data;
+            let dark = 0;
+            for (let i = 0; i < data.length; i += 4) {
+                const [r, g, b, a] = data.slice(i, i + 4);
+                if (a > 200 && r < 90 && g < 90 && b < 90) dark++;
+            }
+            return dark;
+        }""",
+        label,
+    )
+
+
+def edges_of(page, label):
+    """[kind, id, share of gaps] of each edge of a node in a large view: the share of the
+    points along it, between the two nodes' boxes, where its canvas has no ink."""
+    return page.evaluate(
+        """(label) => {
+            const cy = window.lineageGraph;
+            const ratio = window.devicePixelRatio || 1;
+            const ctx = document.getElementById('lineage-large').getContext('2d');
+            const inside = (n, x, y) => {  // in its box, or 3 px around it
+                const at = n.renderedPosition();
+                return Math.abs(x - at.x) <= n.data('_width') * cy.zoom() / 2 + 3
+                    && Math.abs(y - at.y) <= n.data('_height') * cy.zoom() / 2 + 3;
+            };
+            const node = cy.nodes().filter(n => n.data('label') === label)[0];
+            return node.connectedEdges().map(e => {
+                const [s, t] = [e.source().renderedPosition(), e.target().renderedPosition()];
+                let [points, gaps] = [0, 0];
+                for (let i = 1; i < 400; i++) {
+                    const [x, y] = [s.x + (t.x - s.x) * i / 400, s.y + (t.y - s.y) * i / 400];
+                    if (inside(e.source(), x, y) || inside(e.target(), x, y)) continue;
+                    if (x < 0 || y < 0 || x > cy.width() || y > cy.height()) continue;
+                    points++;
+                    const [px, py] = [Math.round(x * ratio), Math.round(y * ratio)];
+                    if (ctx.getImageData(px, py, 1, 1).data[3] < 40) gaps++;
+                }
+                return [e.data('kind'), e.id(), points ? gaps / points : -1];
+            });
+        }""",
+        label,
+    )
+
+
+def open_wide_view(page):
+    """A dataset used by 140 sweep runs, each logging a model: 281 nodes, a large view."""
     from registry.blobs import store_bytes
     from registry.models import Project
 
@@ -415,6 +503,12 @@ def test_it_lays_out_a_large_view_in_columns_by_level_and_labels_what_is_in_view
         ArtifactSequence.log_version(project, "wide-model", "model", blob, run=run)
     page.goto(f"/lineage/artifact:{data.pk}/?upstream=0&downstream=2&expand_clusters=1")
     wait_for_graph(page)
+
+
+def test_it_lays_out_a_large_view_in_columns_by_level_and_labels_what_is_in_view(page):
+    """Past dagre's budget the view stands in columns by level, rows in line; labels are
+    drawn only near the viewport at a readable zoom, and a node there opens on a click."""
+    open_wide_view(page)
     nodes = page.evaluate(
         """window.lineageGraph.nodes().map(n => ({
             label: n.data('label'), level: n.data('level'), height: n.data('_height'),
@@ -431,25 +525,13 @@ def test_it_lays_out_a_large_view_in_columns_by_level_and_labels_what_is_in_view
     runs = sorted(node["y"] for node in nodes if node["level"] == 1)
     tallest = max(node["height"] for node in nodes)
     assert all(b - a >= tallest for a, b in zip(runs, runs[1:], strict=False))  # no overlap
-    labelled = "() => window.lineageGraph.nodes('.labelled').map(n => n.data('label'))"
-    assert page.evaluate(labelled) == []  # fitted: far too small to read
-    page.evaluate(
-        """(() => {
-            const cy = window.lineageGraph;
-            cy.zoom(1);
-            cy.center(cy.nodes().filter(n => n.data('label') === 'sweep-7'));
-        })()"""
-    )
-    page.wait_for_function(labelled + ".includes('sweep-7')")
-    shown = page.evaluate(labelled)
+    assert page.evaluate(LABELLED) == []  # fitted: far too small to read
+    zoom_to(page, "sweep-7")
+    page.wait_for_function("() => " + LABELLED + ".includes('sweep-7')")
+    shown = page.evaluate(LABELLED)
     assert "wide-model:v7" in shown and "sweep-139" not in shown
-    label = """(label) => {
-        const node = window.lineageGraph.nodes().filter(n => n.data('label') === label)[0];
-        return [node.style('label'), node.data('_text')];
-    }"""
-    drawn, text = page.evaluate(label, "sweep-7")
-    assert drawn == text and "7" in text
-    assert page.evaluate(label, "sweep-139")[0] == ""
+    assert ink(page, "sweep-7") > 20  # its label, drawn on the canvas
+    assert pixel(page, "sweep-7", 6, 0)[:3] == [0xE3, 0xF6, 0xE8]  # a run's fill
     click_node(page, "sweep-7")
     expect(page.locator("#lineage-panel").get_by_role("heading", name="sweep-7")).to_be_visible()
 
@@ -474,30 +556,81 @@ def test_it_draws_a_large_view_s_path_edges_dashed_and_gives_edges_in_view_their
         "&artifact_types=dataset"
     )
     wait_for_graph(page)
-    edges = """(label) => {
-        const cy = window.lineageGraph;
-        const edges = label ? cy.nodes().filter(n => n.data('label') === label).connectedEdges()
-            : cy.edges();
-        return edges.map(e =>
-            [e.data('kind'), e.style('line-style'), e.style('target-arrow-shape')]);
-    }"""
-    drawn = page.evaluate(edges, None)
-    assert len(page.evaluate("window.lineageGraph.nodes().map(n => n.id())")) == 261
-    assert {tuple(e) for e in drawn} == {("uses", "solid", "none"), ("path", "dashed", "none")}
-    page.evaluate(
-        """(() => {
-            const cy = window.lineageGraph;
-            cy.zoom(1);
-            cy.center(cy.nodes().filter(n => n.data('label') === 'prep-7'));
-        })()"""
-    )
-    page.wait_for_function(
-        "() => window.lineageGraph.nodes('.labelled').some(n => n.data('label') === 'prep-7')"
-    )
-    assert sorted(map(tuple, page.evaluate(edges, "prep-7"))) == [
-        ("path", "dashed", "triangle"),
-        ("uses", "solid", "triangle"),
-    ]
-    assert {e[2] for e in page.evaluate(edges, "prep-129")} == {"none"}  # far off: no arrow
+    assert page.evaluate("window.lineageGraph.nodes().length") == 261
+    assert page.evaluate("window.lineageFrame.arrows") == []  # fitted: no arrow
+    zoom_to(page, "prep-7")
+    page.wait_for_function("() => " + LABELLED + ".includes('prep-7')")
+    arrows = set(page.evaluate("window.lineageFrame.arrows"))
+    near, far = edges_of(page, "prep-7"), edges_of(page, "prep-129")
+    assert {kind for kind, _, _ in near} == {"uses", "path"}
+    assert {id for _, id, _ in near} <= arrows and not {id for _, id, _ in far} & arrows
+    # Along each edge, out of the nodes: a solid line is ink all the way, a dashed one has gaps.
+    gaps = {kind: gap for kind, _, gap in near}
+    assert gaps["uses"] == 0 and gaps["path"] > 0.2
     click_node(page, "fit-7")
     expect(page.locator("#lineage-panel").get_by_role("heading", name="fit-7")).to_be_visible()
+
+
+def test_a_large_view_hides_drags_pans_and_exports_like_a_small_one(page, tmp_path):
+    """On a large view's canvas the eye hides a node, a press on a node drags it and one
+    beside the nodes pans, and Export PNG draws the whole view with every label."""
+    open_wide_view(page)
+    zoom_to(page, "sweep-7")
+    page.wait_for_function("() => " + LABELLED + ".includes('sweep-7')")
+    hover_node(page, "sweep-7")
+    eye(page, "sweep-7").click()
+    wait_for_labels(page, gone=["sweep-7"])
+    page.wait_for_function("() => !" + LABELLED + ".includes('sweep-7')")
+    assert pixel(page, "sweep-7", 6, 0)[3] == 0  # nothing drawn where it stood
+    hidden = page.get_by_role("region", name="Hidden")
+    expect(hidden.get_by_role("button", name="Show sweep-7", exact=True)).to_be_visible()
+
+    position = '(label) => window.lineageGraph.$(`[label = "${label}"]`).position()'
+    before = page.evaluate(position, "sweep-8")
+    x, y = node_point(page, "sweep-8")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 60, y + 40, steps=5)
+    page.mouse.up()
+    after = page.evaluate(position, "sweep-8")
+    assert (after["x"] - before["x"], after["y"] - before["y"]) == pytest.approx((60, 40))
+
+    pan = page.evaluate("window.lineageGraph.pan()")
+    width = page.evaluate("window.lineageGraph.$('[label = \"sweep-9\"]').data('_width')")
+    x, y = node_point(page, "sweep-9")
+    page.mouse.move(x - width / 2 - 20, y)  # in the gap left of its column
+    page.mouse.down()
+    page.mouse.move(x - width / 2 + 10, y, steps=5)
+    page.mouse.up()
+    assert page.evaluate("window.lineageGraph.pan()")["x"] == pytest.approx(pan["x"] + 30)
+    assert page.evaluate("window.lineageGraph.$(':selected').length") == 0  # no click
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export PNG").click()
+    png = open(download.value.path(), "rb").read()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    drawn = page.evaluate(
+        """async (bytes) => {
+            const image = await createImageBitmap(new Blob([new Uint8Array(bytes)]));
+            const ctx = new OffscreenCanvas(image.width, image.height).getContext('2d');
+            ctx.drawImage(image, 0, 0);
+            const data = ctx.getImageData(0, 0, image.width, image.height).data;
+            let dark = 0;
+            for (let i = 0; i < data.length; i += 4) dark += data[i] < 90 && data[i + 2] < 90;
+            const nodes = window.lineageGraph.nodes().not('.hidden');
+            const span = (axis, size) => {
+                const ends = nodes.map(n =>
+                    [-1, 1].map(s => n.position(axis) + s * n.data(size) / 2));
+                return Math.max(...ends.flat()) - Math.min(...ends.flat()) + 20;  // 10 px a side
+            };
+            const box = [span('x', '_width'), span('y', '_height')];
+            return {size: [image.width, image.height], box, dark};
+        }""",
+        list(png),
+    )
+    # All of it, at 2x but for the 16,384 px a browser's canvas can have on a side.
+    (width, height), (wide, high) = drawn["size"], drawn["box"]
+    scale = min(2, 16384 / wide, 16384 / high)
+    assert width == pytest.approx(wide * scale, abs=1)
+    assert height == pytest.approx(high * scale, abs=1)
+    assert drawn["dark"] > 280 * 100  # every label, 280 of them

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import graph_labels, node_id, wait_for_graph
+from .conftest import SCREEN_POINT, graph_labels, node_id, wait_for_graph
 
 pytestmark = pytest.mark.browser
 
@@ -46,9 +46,8 @@ def marker(page, anchor, direction):
 
 
 def click_id(page, node_id):
-    box = page.locator("#lineage-canvas").bounding_box()
-    at = page.evaluate("(id) => window.lineageGraph.getElementById(id).renderedPosition()", node_id)
-    page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
+    at = "(id) => (" + SCREEN_POINT + ")(window.lineageGraph.getElementById(id))"
+    page.mouse.click(*page.evaluate(at, node_id))
 
 
 def wait_for_grown(page, times):
@@ -165,3 +164,40 @@ def test_a_large_view_grows_in_place_too(page):
         i: p for i, p in after.items() if i in before
     }
     assert_no_overlap(page)
+
+
+def test_a_small_view_grown_past_250_nodes_moves_to_the_canvas_as_it_stands(page):
+    """A view dagre laid out, grown past its budget, is drawn by the large views' canvas
+    from then on: nothing drawn moves, and its nodes still open on a click."""
+    from tests.conftest import Builder
+
+    g = Builder("acme", "wide")
+    data = g.art("wide-data")
+    for i in range(200):
+        g.run(f"wide-{i}", "train", uses=[data])
+    last = g.run("wide-last", "train", uses=[data])
+    for i in range(60):
+        g.art(f"wide-model-{i}", "model", run=last)
+    page.goto(f"/lineage/{data.node_id}/?downstream=1&expand_clusters=1")
+    wait_for_graph(page)
+    assert page.evaluate("window.lineageGraph.styleEnabled()")  # Cytoscape draws it
+    before = positions(page)
+    more = marker(page, "wide-last", "downstream")
+    page.evaluate(
+        "(id) => window.lineageGraph.center(window.lineageGraph.getElementById(id))", more
+    )
+    click_id(page, more)
+    wait_for_grown(page, 1)
+    assert not page.evaluate("window.lineageGraph.styleEnabled()")  # now the canvas
+    assert len(graph_nodes(page)) == 262
+    after = positions(page)
+    assert {i: p for i, p in before.items() if i != more} == {
+        i: p for i, p in after.items() if i in before
+    }
+    assert_no_overlap(page)
+    page.wait_for_function("() => window.lineageFrame.nodes > 0")
+    assert page.locator("#lineage-large").is_visible()
+    click_id(page, node_id(page, "wide-model-7:v0"))
+    expect(
+        page.locator("#lineage-panel").get_by_role("heading", name="wide-model-7:v0")
+    ).to_be_visible()

@@ -1,0 +1,290 @@
+// A large view drawn on one 2D canvas. Cytoscape.js styles, measures and draws each element
+// on its own (about 0.16 ms apiece on a fresh page, bench/renderer_bench.py), which a view
+// of thousands of elements cannot afford; here the model stays a headless Cytoscape
+// instance (its data, positions, classes, selection and viewport) and each kind of mark is
+// drawn as one path. Labels and arrows are drawn only near the viewport at a readable zoom.
+// User text reaches the canvas only through fillText.
+
+export const LABEL_ZOOM = 0.4;  // 15px text at 6px: below it no label is readable
+const FONT_FAMILY = '"Helvetica Neue", Helvetica, sans-serif';
+const LINE = 19.5;  // px per label line: 15px at Cytoscape's line-height 1.3
+const ARROW = 9;  // px from an arrow's tip to its base
+const TAP_SLOP = 4;  // px a press may move and still be a click, not a pan
+const DASH = [6, 4];
+
+// How a node's outline and fill are drawn, by what it is.
+function nodeLook(data, colors) {
+  if (data.kind === "more") return { fill: "#ffffff", line: "#1a73e8", dash: true, width: 2 };
+  const { fill, line } = colors[data.kind] || colors.artifact;
+  return { fill, line: data.base ? "#d97706" : line, dash: data.kind === "locked", width: data.base ? 4 : 2 };
+}
+
+function labelLook(data) {
+  const bold = data.base || data.kind === "cluster" || data.kind === "more";
+  const italic = data.kind === "locked";
+  const color = data.kind === "more" ? "#1a73e8" : data.kind === "locked" ? "#57606a" : "#1f2328";
+  return { font: `${italic ? "italic " : ""}${bold ? "bold " : ""}15px ${FONT_FAMILY}`, color };
+}
+
+function edgeLook(kind) {
+  if (kind === "more") return { line: "#9ec2f5", dash: true };
+  return { line: "#8c959f", dash: kind === "path" };
+}
+
+// Plain records of what is shown, read from the model once per frame.
+function snapshot(cy) {
+  const nodes = [];
+  const byId = new Map();
+  cy.nodes().forEach((n) => {
+    if (n.hasClass("hidden")) return;
+    const data = n.data();
+    const { x, y } = n.position();
+    const node = { id: data.id, data, x, y, w: data._width, h: data._height, selected: n.selected() };
+    nodes.push(node);
+    byId.set(node.id, node);
+  });
+  const edges = [];
+  cy.edges().forEach((e) => {
+    const data = e.data();
+    const source = byId.get(data.source);
+    const target = byId.get(data.target);
+    if (source && target) edges.push({ id: data.id, kind: data.kind, source, target });
+  });
+  return { nodes, edges };
+}
+
+// Where a segment from the centre of `from` meets the border of `to`'s box.
+function borderPoint(from, to) {
+  const dx = from.x - to.x;
+  const dy = from.y - to.y;
+  const scale = Math.min(Math.abs((to.w / 2) / (dx || 1e-9)), Math.abs((to.h / 2) / (dy || 1e-9)));
+  return { x: to.x + dx * Math.min(scale, 1), y: to.y + dy * Math.min(scale, 1) };
+}
+
+function strokeEdges(ctx, edges, zoom) {
+  for (const kind of new Set(edges.map((e) => e.kind))) {
+    const { line, dash } = edgeLook(kind);
+    ctx.beginPath();
+    for (const { source, target, kind: k } of edges) {
+      if (k !== kind) continue;
+      ctx.moveTo(source.x, source.y);
+      ctx.lineTo(target.x, target.y);
+    }
+    ctx.setLineDash(dash ? DASH.map((d) => d / Math.max(zoom, 0.25)) : []);
+    ctx.strokeStyle = line;
+    ctx.lineWidth = 1.5;
+    ctx.stroke();
+  }
+  ctx.setLineDash([]);
+}
+
+function fillArrows(ctx, edges) {
+  for (const kind of new Set(edges.map((e) => e.kind))) {
+    ctx.beginPath();
+    for (const { source, target, kind: k } of edges) {
+      if (k !== kind) continue;
+      const tip = borderPoint(source, target);
+      const angle = Math.atan2(tip.y - source.y, tip.x - source.x);
+      ctx.moveTo(tip.x, tip.y);
+      ctx.lineTo(tip.x - ARROW * Math.cos(angle - 0.45), tip.y - ARROW * Math.sin(angle - 0.45));
+      ctx.lineTo(tip.x - ARROW * Math.cos(angle + 0.45), tip.y - ARROW * Math.sin(angle + 0.45));
+      ctx.closePath();
+    }
+    ctx.fillStyle = edgeLook(kind).line;
+    ctx.fill();
+  }
+}
+
+// The boxes to draw for a node: one, or a cluster's three cards, back to front, as the
+// small views' stackImage() draws them.
+function cards(node, stack) {
+  const [left, top] = [node.x - node.w / 2, node.y - node.h / 2];
+  if (node.data.kind !== "cluster") return [[left, top, node.w, node.h]];
+  const [w, h] = [node.w - 2 * stack - 2, node.h - 2 * stack - 2];
+  return [0, 1, 2].map((i) => [left + stack * (2 - i) + 1, top + stack * i + 1, w, h]);
+}
+
+// Nodes grouped by look, one path per look; a cluster's cards are layered, so each card
+// rank is its own pass.
+function drawNodes(ctx, nodes, colors, stack) {
+  for (const rank of [0, 1, 2]) {
+    const groups = new Map();
+    for (const node of nodes) {
+      const boxes = cards(node, stack);
+      const card = boxes.length === 1 ? (rank === 2 ? boxes[0] : null) : boxes[rank];
+      if (!card) continue;
+      const data = node.data.kind === "cluster" ? { ...node.data, kind: node.data.clusterKind } : node.data;
+      const look = nodeLook(data, colors);
+      const key = `${look.fill}|${look.line}|${look.dash}|${look.width}`;
+      if (!groups.has(key)) groups.set(key, { look, boxes: [] });
+      groups.get(key).boxes.push(card);
+    }
+    for (const { look, boxes } of groups.values()) {
+      ctx.beginPath();
+      for (const [x, y, w, h] of boxes) ctx.roundRect(x, y, w, h, 7);
+      ctx.fillStyle = look.fill;
+      ctx.fill();
+      ctx.setLineDash(look.dash ? DASH : []);
+      ctx.strokeStyle = look.line;
+      ctx.lineWidth = look.width;
+      ctx.stroke();
+    }
+  }
+  ctx.setLineDash([]);
+}
+
+function drawSelection(ctx, nodes) {
+  ctx.beginPath();
+  for (const { x, y, w, h } of nodes) ctx.roundRect(x - w / 2 - 4.5, y - h / 2 - 4.5, w + 9, h + 9, 10);
+  ctx.strokeStyle = "rgba(31, 35, 40, 0.9)";
+  ctx.lineWidth = 3;
+  ctx.stroke();
+}
+
+function drawLabels(ctx, nodes, stack) {
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  for (const node of nodes) {
+    const { font, color } = labelLook(node.data);
+    const lines = node.data._lines;
+    const [dx, dy] = node.data.kind === "cluster" ? [-stack, stack] : [0, 0];
+    ctx.font = font;
+    ctx.fillStyle = color;
+    lines.forEach((line, i) => {
+      ctx.fillText(line, node.x + dx, node.y + dy + (i - (lines.length - 1) / 2) * LINE);
+    });
+  }
+}
+
+const inBox = (node, { x1, y1, x2, y2 }) =>
+  node.x + node.w / 2 > x1 && node.x - node.w / 2 < x2 && node.y + node.h / 2 > y1 && node.y - node.h / 2 < y2;
+
+// Everything shown, in model coordinates; `near` is where labels and arrows go (null: none).
+function paint(ctx, { nodes, edges }, { zoom, view, near, colors, stack }) {
+  const shown = nodes.filter((n) => inBox(n, view));
+  const lines = edges.filter(({ source: s, target: t }) =>
+    Math.max(s.x, t.x) > view.x1 && Math.min(s.x, t.x) < view.x2 &&
+    Math.max(s.y, t.y) > view.y1 && Math.min(s.y, t.y) < view.y2);
+  strokeEdges(ctx, lines, zoom);
+  const labelled = near ? shown.filter((n) => inBox(n, near)) : [];
+  const ids = new Set(labelled.map((n) => n.id));
+  const arrows = lines.filter((e) => ids.has(e.source.id) || ids.has(e.target.id));
+  fillArrows(ctx, arrows);
+  drawNodes(ctx, shown, colors, stack);
+  drawSelection(ctx, shown.filter((n) => n.selected));
+  drawLabels(ctx, labelled, stack);
+  return { nodes: shown.length, labelled: [...ids], arrows: arrows.map((e) => e.id) };
+}
+
+// The view drawn on `canvas` from the headless instance `cy`, redrawn on the next frame
+// after any change to it. A press on a node drags it, elsewhere pans; onTap(node) on a
+// click, onHover(node or null) as the pointer moves. frame holds what the last frame drew (ids labelled, edges with arrows).
+export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
+  const ctx = canvas.getContext("2d");
+  const view = { frame: { nodes: 0, labelled: [], arrows: [] } };
+  let pending = 0;
+  let hovered = null;
+
+  function extent() {
+    const { x1, y1, x2, y2, w, h } = cy.extent();
+    return { view: { x1, y1, x2, y2 }, near: { x1: x1 - w, y1: y1 - h, x2: x2 + w, y2: y2 + h } };
+  }
+
+  function render() {
+    pending = 0;
+    const ratio = window.devicePixelRatio || 1;
+    const [width, height] = [Math.round(cy.width() * ratio), Math.round(cy.height() * ratio)];
+    if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    if (!cy.nodes().length) return;
+    const zoom = cy.zoom();
+    const pan = cy.pan();
+    ctx.setTransform(ratio * zoom, 0, 0, ratio * zoom, ratio * pan.x, ratio * pan.y);
+    const { view: box, near } = extent();
+    view.frame = paint(ctx, snapshot(cy), {
+      zoom, view: box, near: zoom >= LABEL_ZOOM ? near : null, colors, stack });
+  }
+
+  view.draw = () => { pending ||= requestAnimationFrame(render); };
+  view.drawNow = () => { cancelAnimationFrame(pending); render(); };
+
+  // The whole view with every label, `scale` times its size (less where a canvas this
+  // large could not be made), as a PNG blob.
+  view.png = (scale) => {
+    const { nodes, edges } = snapshot(cy);
+    const box = nodes.reduce((b, n) => ({
+      x1: Math.min(b.x1, n.x - n.w / 2), y1: Math.min(b.y1, n.y - n.h / 2),
+      x2: Math.max(b.x2, n.x + n.w / 2), y2: Math.max(b.y2, n.y + n.h / 2) }),
+    { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity });
+    const pad = 10;
+    const [w, h] = [box.x2 - box.x1 + 2 * pad, box.y2 - box.y1 + 2 * pad];
+    const fit = Math.min(scale, 16384 / w, 16384 / h, Math.sqrt(1.2e8 / (w * h)));
+    const out = document.createElement("canvas");
+    [out.width, out.height] = [Math.max(1, Math.round(w * fit)), Math.max(1, Math.round(h * fit))];
+    const context = out.getContext("2d");
+    context.fillStyle = "#ffffff";
+    context.fillRect(0, 0, out.width, out.height);
+    context.setTransform(fit, 0, 0, fit, (pad - box.x1) * fit, (pad - box.y1) * fit);
+    const all = { x1: -Infinity, y1: -Infinity, x2: Infinity, y2: Infinity };
+    paint(context, { nodes, edges }, { zoom: fit, view: all, near: all, colors, stack });
+    return new Promise((resolve) => out.toBlob(resolve, "image/png"));
+  };
+
+  // The topmost shown node under a point of the canvas (CSS px), or null.
+  view.nodeAt = (px, py) => {
+    const zoom = cy.zoom();
+    const pan = cy.pan();
+    const [x, y] = [(px - pan.x) / zoom, (py - pan.y) / zoom];
+    const hits = cy.nodes().filter((n) => {
+      if (n.hasClass("hidden")) return false;
+      const p = n.position();
+      return Math.abs(p.x - x) <= n.data("_width") / 2 && Math.abs(p.y - y) <= n.data("_height") / 2;
+    });
+    return hits.length ? hits[hits.length - 1] : null;
+  };
+
+  const point = (event) => {
+    const rect = canvas.getBoundingClientRect();
+    return [event.clientX - rect.left, event.clientY - rect.top];
+  };
+  let press = null;
+  canvas.addEventListener("pointerdown", (event) => {
+    if (event.button !== 0) return;
+    canvas.setPointerCapture(event.pointerId);
+    press = { start: point(event), last: point(event), moved: false, node: view.nodeAt(...point(event)) };
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    const [x, y] = point(event);
+    if (press) {
+      press.moved ||= Math.hypot(x - press.start[0], y - press.start[1]) > TAP_SLOP;
+      const [dx, dy] = [x - press.last[0], y - press.last[1]];
+      if (press.moved && press.node) {  // a node drags as in a small view
+        const { x: nx, y: ny } = press.node.position();
+        press.node.position({ x: nx + dx / cy.zoom(), y: ny + dy / cy.zoom() }).emit("drag");
+      } else if (press.moved) cy.panBy({ x: dx, y: dy });
+      press.last = [x, y];
+      return;
+    }
+    const node = view.nodeAt(x, y);
+    canvas.style.cursor = node ? "pointer" : "grab";
+    if (node !== hovered && (node?.id() !== hovered?.id())) {
+      hovered = node;
+      onHover(node);
+    }
+  });
+  canvas.addEventListener("pointerup", (event) => {
+    const tap = press && !press.moved;
+    press = null;
+    if (!tap) return;
+    const node = view.nodeAt(...point(event));
+    if (node) onTap(node);
+  });
+  canvas.addEventListener("pointercancel", () => { press = null; });
+  canvas.addEventListener("pointerleave", () => {
+    if (hovered) onHover(null);
+    hovered = null;
+  });
+  cy.on("viewport resize add remove data position select unselect class", view.draw);
+  return view;
+}
