@@ -1,22 +1,23 @@
-"""Renderer benchmark: a large view's first frame in Cytoscape.js against one plain canvas.
+"""Renderer benchmark: a large view's first frame in Cytoscape.js against canvas.js.
 
     .venv/bin/python bench/renderer_bench.py [--repeat 10]
 
-The graph page's large views (issue 17) spend most of their time in Cytoscape.js (see
-bench/README.md). This measures what another renderer could save before one is built:
-the graph_page_bench shape (a dataset used by N runs, each logging a model; 2N + 1
-nodes, 2N edges), placed in columns as graph.js places a large view, drawn at the zoom
-that view opens at, in headless Chromium on a fresh page each time:
+The graph page's large views (issue 17) spent most of their time in Cytoscape.js (see
+bench/README.md), until static/lineage/canvas.js drew them. This measures the renderers
+alone, on the graph_page_bench shape (a dataset used by N runs, each logging a model;
+2N + 1 nodes, 2N edges), placed in columns as graph.js places a large view, drawn at the
+zoom that view opens at, in headless Chromium on a fresh page each time:
 
-- Cytoscape.js as graph.js drives it for a large view: its style sheet's rules for these
-  kinds, haystack edges, positions in the element JSON, one batch;
-- one 2D canvas with no library: the edges as one path, the nodes as one path per kind,
-  and a grid of the nodes' places for hit-testing clicks.
+- Cytoscape.js styling and drawing it, as graph.js drove it for a large view before
+  canvas.js (89e05c3): a style sheet of these kinds only, haystack edges, positions in the
+  element JSON, one batch;
+- canvas.js as graph.js drives it now: a headless Cytoscape instance as the model, drawn
+  on one 2D canvas, the edges as one path, the nodes as one path per look.
 
-Each side's time runs from its script's start (Cytoscape's: once its instance is made,
-as graph.js makes it before the view's answer arrives) to the first frame after drawing.
-Neither draws labels (a large view has none at this zoom). Prints p50 and p95 per case, and
-each side's ratio to its 49-node case.
+Each side's time runs from once its instance is made (graph.js makes both before the
+view's answer arrives) to the first frame after drawing. Neither draws labels (a large
+view has none at this zoom). Prints p50 and p95 per case, and each side's ratio to its
+49-node case.
 """
 
 import argparse
@@ -77,56 +78,43 @@ cy.viewport({ zoom: ZOOM, pan });
 done();
 """
 
+# canvas.js as graph.js drives it: a headless Cytoscape instance as the model (made, like
+# the drawn one, before the answer arrives), the view drawn from it at once.
 CANVAS = """
-const place = new Map(nodes.map((n) => [n.id, n]));
-const grid = new Map();  // 256 px cells -> the nodes in them, for clicks
-for (const n of nodes) {
-  const cell = `${Math.floor(n.x / 256)},${Math.floor(n.y / 256)}`;
-  if (!grid.has(cell)) grid.set(cell, []);
-  grid.get(cell).push(n);
-}
-const ctx = document.getElementById("graph").getContext("2d");
-ctx.setTransform(ZOOM, 0, 0, ZOOM, pan.x, pan.y);
-ctx.beginPath();
-for (const [a, b] of edges) {
-  ctx.moveTo(place.get(a).x, place.get(a).y);
-  ctx.lineTo(place.get(b).x, place.get(b).y);
-}
-ctx.lineWidth = 1.5;
-ctx.strokeStyle = "#8c959f";
-ctx.stroke();
-const KINDS = [["run", "#e3f6e8", "#2da44e"], ["artifact", "#e7f0fe", "#1a73e8"]];
-for (const [kind, fill, line] of KINDS) {
-  ctx.beginPath();
-  for (const { kind: k, x, y, w, h } of nodes) {
-    if (k === kind) ctx.roundRect(x - w / 2, y - h / 2, w, h, 6);
-  }
-  ctx.fillStyle = fill;
-  ctx.strokeStyle = line;
-  ctx.lineWidth = 2;
-  ctx.fill();
-  ctx.stroke();
-}
+import { canvasView } from "./canvas.js";
+const canvas = document.getElementById("graph");
+const cy = cytoscape({ container: canvas, headless: true, minZoom: 0.05, maxZoom: 3 });
+const colors = {
+  run: { fill: "#e3f6e8", line: "#2da44e" }, artifact: { fill: "#e7f0fe", line: "#1a73e8" } };
+const view = canvasView(canvas, cy, { colors, stack: 6, onTap() {}, onHover() {} });
+started = performance.now();
+cy.startBatch();
+cy.add({
+  nodes: nodes.map(({ x, y, w, h, ...data }) =>
+    ({ data: { ...data, _width: w, _height: h, _lines: [data.id] }, position: { x, y } })),
+  edges: edges.map(([source, target]) => ({ data: { id: `${source}>${target}`, source, target } })),
+});
+cy.endBatch();
+cy.viewport({ zoom: ZOOM, pan });
+view.drawNow();
 done();
 """
 
 
-def page(body, script, library=""):
+def page(body, script):
     return (
-        f"<!doctype html><body style='margin:0'>{body}{library}<script>"
+        f"<!doctype html><body style='margin:0'>{body}<script src='cytoscape.min.js'></script>"
+        "<script type='module'>"
         f"let started = performance.now(); const ZOOM = {ZOOM}, WIDTH = {WIDTH}, HEIGHT = {HEIGHT};"
         f"window.N = +new URLSearchParams(location.search).get('n');{SHAPE}{script}"
         "</script></body>"
     )
 
 
+BOX = f"style='display:block;width:{WIDTH}px;height:{HEIGHT}px'"
 SIDES = {
-    "Cytoscape.js": page(
-        f"<div id='graph' style='width:{WIDTH}px;height:{HEIGHT}px'></div>",
-        CYTOSCAPE,
-        "<script src='cytoscape.min.js'></script>",
-    ),
-    "one canvas": page(f"<canvas id='graph' width='{WIDTH}' height='{HEIGHT}'></canvas>", CANVAS),
+    "Cytoscape.js": page(f"<div id='graph' {BOX}></div>", CYTOSCAPE),
+    "canvas.js": page(f"<canvas id='graph' {BOX}></canvas>", CANVAS),
 }
 
 
@@ -174,6 +162,7 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="lineage-renderer-bench-") as folder:
         shutil.copy(ROOT / "static" / "vendor" / "cytoscape.min.js", folder)
+        shutil.copy(ROOT / "static" / "lineage" / "canvas.js", folder)
         for number, html in enumerate(SIDES.values()):
             Path(folder, f"{number}.html").write_text(html)
         with served(folder) as url:
