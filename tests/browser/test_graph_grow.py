@@ -138,19 +138,24 @@ def test_a_level_the_bound_cut_grows_with_the_rest_of_it(page, settings):
     expect(page.locator("#lineage-status")).not_to_contain_text("truncated")
 
 
-def test_a_large_view_grows_in_place_too(page):
-    """Past 250 nodes the view stands in columns by level (no dagre): growing keeps them."""
+def wide_view(page, runs, models):
+    """A dataset used by `runs` runs and by wide-last, which logs `models` model versions:
+    the view one hop down, with a "+N more" marker past wide-last."""
     from tests.conftest import Builder
 
     g = Builder("acme", "wide")
     data = g.art("wide-data")
-    for i in range(260):
+    for i in range(runs):
         g.run(f"wide-{i}", "train", uses=[data])
     last = g.run("wide-last", "train", uses=[data])
-    g.art("wide-model", "model", run=last)
+    for i in range(models):
+        g.art(f"wide-model-{i}", "model", run=last)
     page.goto(f"/lineage/{data.node_id}/?downstream=1&expand_clusters=1")
     wait_for_graph(page)
-    assert len(graph_nodes(page)) == 262
+
+
+def grow_past_wide_last(page):
+    """Click the marker past wide-last; check nothing drawn moved and nothing overlaps."""
     before = positions(page)
     more = marker(page, "wide-last", "downstream")
     page.evaluate(
@@ -158,43 +163,29 @@ def test_a_large_view_grows_in_place_too(page):
     )
     click_id(page, more)
     wait_for_grown(page, 1)
-    assert "wide-model:v0" in graph_labels(page)
     after = positions(page)
     assert {i: p for i, p in before.items() if i != more} == {
         i: p for i, p in after.items() if i in before
     }
     assert_no_overlap(page)
+
+
+def test_a_large_view_grows_in_place_too(page):
+    """Past 250 nodes the view stands in columns by level (no dagre): growing keeps them."""
+    wide_view(page, runs=260, models=1)
+    assert len(graph_nodes(page)) == 262
+    grow_past_wide_last(page)
+    assert "wide-model-0:v0" in graph_labels(page)
 
 
 def test_a_small_view_grown_past_250_nodes_moves_to_the_canvas_as_it_stands(page):
     """A view dagre laid out, grown past its budget, is drawn by the large views' canvas
     from then on: nothing drawn moves, and its nodes still open on a click."""
-    from tests.conftest import Builder
-
-    g = Builder("acme", "wide")
-    data = g.art("wide-data")
-    for i in range(200):
-        g.run(f"wide-{i}", "train", uses=[data])
-    last = g.run("wide-last", "train", uses=[data])
-    for i in range(60):
-        g.art(f"wide-model-{i}", "model", run=last)
-    page.goto(f"/lineage/{data.node_id}/?downstream=1&expand_clusters=1")
-    wait_for_graph(page)
+    wide_view(page, runs=200, models=60)
     assert page.evaluate("window.lineageGraph.styleEnabled()")  # Cytoscape draws it
-    before = positions(page)
-    more = marker(page, "wide-last", "downstream")
-    page.evaluate(
-        "(id) => window.lineageGraph.center(window.lineageGraph.getElementById(id))", more
-    )
-    click_id(page, more)
-    wait_for_grown(page, 1)
+    grow_past_wide_last(page)
     assert not page.evaluate("window.lineageGraph.styleEnabled()")  # now the canvas
     assert len(graph_nodes(page)) == 262
-    after = positions(page)
-    assert {i: p for i, p in before.items() if i != more} == {
-        i: p for i, p in after.items() if i in before
-    }
-    assert_no_overlap(page)
     page.wait_for_function("() => window.lineageFrame.nodes > 0")
     assert page.locator("#lineage-large").is_visible()
     click_id(page, node_id(page, "wide-model-7:v0"))
