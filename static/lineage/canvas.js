@@ -183,7 +183,6 @@ export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
   const ctx = canvas.getContext("2d");
   const view = { frame: { nodes: 0, labelled: [], arrows: [] } };
   let pending = 0;
-  let hovered = null;
 
   function extent() {
     const { x1, y1, x2, y2, w, h } = cy.extent();
@@ -213,6 +212,7 @@ export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
   // large could not be made), as a PNG blob.
   view.png = (scale) => {
     const { nodes, edges } = snapshot(cy);
+    if (!nodes.length) nodes.push({ x: 0, y: 0, w: 0, h: 0, data: {} });  // a blank image
     const box = nodes.reduce((b, n) => ({
       x1: Math.min(b.x1, n.x - n.w / 2), y1: Math.min(b.y1, n.y - n.h / 2),
       x2: Math.max(b.x2, n.x + n.w / 2), y2: Math.max(b.y2, n.y + n.h / 2) }),
@@ -244,19 +244,43 @@ export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
     return hits.length ? hits[hits.length - 1] : null;
   };
 
+  listen(canvas, cy, view.nodeAt, { onTap, onHover });
+  cy.on("viewport resize add remove data position select unselect class", view.draw);
+  return view;
+}
+
+
+// The pointer on the canvas: a press on a node drags it, elsewhere pans, two fingers
+// pinch-zoom; a press that stays within TAP_SLOP is a click.
+function listen(canvas, cy, nodeAt, { onTap, onHover }) {
   const point = (event) => {
     const rect = canvas.getBoundingClientRect();
     return [event.clientX - rect.left, event.clientY - rect.top];
   };
-  let press = null;
+  const fingers = new Map();  // pointer id -> its point, while down
+  let [press, pinch, hovered] = [null, null, null];
+  const spread = () => {
+    const [[x1, y1], [x2, y2]] = fingers.values();
+    return { distance: Math.hypot(x2 - x1, y2 - y1), at: { x: (x1 + x2) / 2, y: (y1 + y2) / 2 } };
+  };
+
   canvas.addEventListener("pointerdown", (event) => {
     if (event.button !== 0) return;
-    canvas.setPointerCapture(event.pointerId);
-    press = { start: point(event), last: point(event), moved: false, node: view.nodeAt(...point(event)) };
+    if (event.pointerType === "mouse") canvas.setPointerCapture(event.pointerId);
+    fingers.set(event.pointerId, point(event));
+    if (fingers.size === 2) [press, pinch] = [null, { ...spread(), zoom: cy.zoom() }];
+    if (fingers.size > 1) return;
+    press = { start: point(event), last: point(event), moved: false, node: nodeAt(...point(event)) };
+    canvas.style.cursor = "grabbing";
   });
   canvas.addEventListener("pointermove", (event) => {
     const [x, y] = point(event);
-    if (press) {
+    if (fingers.has(event.pointerId)) fingers.set(event.pointerId, [x, y]);
+    if (pinch && fingers.size === 2) {
+      const { distance, at } = spread();
+      const level = Math.min(cy.maxZoom(), Math.max(cy.minZoom(), (pinch.zoom * distance) / pinch.distance));
+      cy.zoom({ level, renderedPosition: at });
+    } else if (press) {
       press.moved ||= Math.hypot(x - press.start[0], y - press.start[1]) > TAP_SLOP;
       const [dx, dy] = [x - press.last[0], y - press.last[1]];
       if (press.moved && press.node) {  // a node drags as in a small view
@@ -264,27 +288,25 @@ export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
         press.node.position({ x: nx + dx / cy.zoom(), y: ny + dy / cy.zoom() }).emit("drag");
       } else if (press.moved) cy.panBy({ x: dx, y: dy });
       press.last = [x, y];
-      return;
-    }
-    const node = view.nodeAt(x, y);
-    canvas.style.cursor = node ? "pointer" : "grab";
-    if (node !== hovered && (node?.id() !== hovered?.id())) {
-      hovered = node;
-      onHover(node);
+    } else if (!pinch) {
+      const node = nodeAt(x, y);
+      canvas.style.cursor = node ? "pointer" : "grab";
+      if (node?.id() !== hovered?.id()) onHover((hovered = node));
     }
   });
-  canvas.addEventListener("pointerup", (event) => {
-    const tap = press && !press.moved;
+  const release = (event) => {
+    fingers.delete(event.pointerId);
+    if (!fingers.size) pinch = null;
+    const tap = press && !press.moved && event.type === "pointerup";
     press = null;
-    if (!tap) return;
-    const node = view.nodeAt(...point(event));
-    if (node) onTap(node);
-  });
-  canvas.addEventListener("pointercancel", () => { press = null; });
+    const node = nodeAt(...point(event));
+    canvas.style.cursor = node ? "pointer" : "grab";
+    if (tap && node) onTap(node);
+  };
+  canvas.addEventListener("pointerup", release);
+  canvas.addEventListener("pointercancel", release);
   canvas.addEventListener("pointerleave", () => {
     if (hovered) onHover(null);
     hovered = null;
   });
-  cy.on("viewport resize add remove data position select unselect class", view.draw);
-  return view;
 }

@@ -571,9 +571,26 @@ def test_it_draws_a_large_view_s_path_edges_dashed_and_gives_edges_in_view_their
     expect(page.locator("#lineage-panel").get_by_role("heading", name="fit-7")).to_be_visible()
 
 
-def test_a_large_view_hides_drags_pans_and_exports_like_a_small_one(page, tmp_path):
+# Two touches on the large view's canvas, from [a, b] to [c, d] (canvas px).
+PINCH = """([a, b, c, d]) => {
+    const canvas = document.getElementById('lineage-large');
+    const box = canvas.getBoundingClientRect();
+    const touch = (type, id, [x, y]) => canvas.dispatchEvent(new PointerEvent(type, {
+        pointerId: id, pointerType: 'touch', isPrimary: id === 1, bubbles: true,
+        clientX: box.x + x, clientY: box.y + y}));
+    touch('pointerdown', 1, a);
+    touch('pointerdown', 2, b);
+    touch('pointermove', 1, c);
+    touch('pointermove', 2, d);
+    touch('pointerup', 1, c);
+    touch('pointerup', 2, d);
+}"""
+
+
+def test_a_large_view_hides_drags_pans_and_exports_like_a_small_one(page):
     """On a large view's canvas the eye hides a node, a press on a node drags it and one
-    beside the nodes pans, and Export PNG draws the whole view with every label."""
+    beside the nodes pans, two fingers zoom, and Export PNG draws the whole view with
+    every label."""
     open_wide_view(page)
     zoom_to(page, "sweep-7")
     page.wait_for_function("() => " + LABELLED + ".includes('sweep-7')")
@@ -604,6 +621,10 @@ def test_a_large_view_hides_drags_pans_and_exports_like_a_small_one(page, tmp_pa
     page.mouse.up()
     assert page.evaluate("window.lineageGraph.pan()")["x"] == pytest.approx(pan["x"] + 30)
     assert page.evaluate("window.lineageGraph.$(':selected').length") == 0  # no click
+
+    zoom = page.evaluate("window.lineageGraph.zoom()")
+    page.evaluate(PINCH, [[400, 300], [440, 300], [360, 300], [480, 300]])  # fingers 3x apart
+    assert page.evaluate("window.lineageGraph.zoom()") == pytest.approx(3 * zoom)
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Export PNG").click()
