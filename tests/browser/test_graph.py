@@ -655,3 +655,28 @@ def test_a_large_view_hides_drags_pans_and_exports_like_a_small_one(page):
     assert width == pytest.approx(wide * scale, abs=1)
     assert height == pytest.approx(high * scale, abs=1)
     assert drawn["dark"] > 280 * 100  # every label, 280 of them
+
+
+def test_a_view_switches_between_the_canvas_and_cytoscape_as_its_size_crosses_250(page):
+    """Applying a narrower view to a large one draws it with Cytoscape again, and a wider
+    one back on the canvas: one drawing shown at a time, each answering clicks."""
+    open_wide_view(page)
+    assert not page.evaluate("window.lineageGraph.styleEnabled()")
+    page.get_by_role("button", name="Custom").click()
+    page.get_by_label("Expand clusters").uncheck()
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function(READY_WITH % "wide:v0")
+    assert page.evaluate("window.lineageGraph.styleEnabled()")  # 3 nodes: Cytoscape
+    expect(page.locator("#lineage-large")).to_be_hidden()
+    click_node(page, "wide:v0")
+    expect(page.locator("#lineage-panel").get_by_role("heading", name="wide:v0")).to_be_visible()
+    page.get_by_role("button", name="Custom").click()
+    page.get_by_label("Expand clusters").check()
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_function(READY_WITH % "sweep-7")
+    assert not page.evaluate("window.lineageGraph.styleEnabled()")
+    expect(page.locator("#lineage-large")).to_be_visible()
+    assert page.evaluate("window.lineageFrame.nodes") == 281
+    zoom_to(page, "sweep-7")
+    click_node(page, "sweep-7")
+    expect(page.locator("#lineage-panel").get_by_role("heading", name="sweep-7")).to_be_visible()
