@@ -157,7 +157,8 @@ function drawLabels(ctx, nodes, stack) {
 }
 
 const inBox = (node, { x1, y1, x2, y2 }) =>
-  node.x + node.w / 2 > x1 && node.x - node.w / 2 < x2 && node.y + node.h / 2 > y1 && node.y - node.h / 2 < y2;
+  node.x + node.w / 2 > x1 && node.x - node.w / 2 < x2 &&
+  node.y + node.h / 2 > y1 && node.y - node.h / 2 < y2;
 
 // Everything shown, in model coordinates; `near` is where labels and arrows go (null: none).
 function paint(ctx, { nodes, edges }, { zoom, view, near, colors, stack }) {
@@ -177,8 +178,9 @@ function paint(ctx, { nodes, edges }, { zoom, view, near, colors, stack }) {
 }
 
 // The view drawn on `canvas` from the headless instance `cy`, redrawn on the next frame
-// after any change to it. A press on a node drags it, elsewhere pans; onTap(node) on a
-// click, onHover(node or null) as the pointer moves. frame holds what the last frame drew (ids labelled, edges with arrows).
+// after any change to it; onTap(node) on a click, onHover(node or null) as the pointer
+// moves (listen()). `frame` holds what the last frame drew: how many nodes, the ids
+// labelled, the edges given arrows.
 export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
   const ctx = canvas.getContext("2d");
   const view = { frame: { nodes: 0, labelled: [], arrows: [] } };

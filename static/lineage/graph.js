@@ -4,12 +4,12 @@
 // window.lineageGraph is the Cytoscape instance of the view shown (a headless one for a
 // large view, whose last frame window.lineageFrame describes); each node's data() is the
 // node as the lineage API returns it (plus _text, _lines, _width, _height and, for
-// clusters, _stack for drawing). window.lineageGraphReady is true once a view is laid out and drawn (false while
-// a new view loads); the "lineage:ready" event fires on document then; window.lineageTimings
-// holds the last view's fetch, layout and draw times in ms. "+N more" markers (kind
-// "more", the answer's `markers`) stand where the hops or the node bound cut the view;
-// clicking one grows the view there in place, and window.lineageGrown counts the grows
-// drawn ("lineage:grown" fires on document after each).
+// clusters, _stack for drawing). window.lineageGraphReady is true once a view is laid out
+// and drawn (false while a new view loads); the "lineage:ready" event fires on document
+// then; window.lineageTimings holds the last view's fetch, layout and draw times in ms.
+// "+N more" markers (kind "more", the answer's `markers`) stand where the hops or the node
+// bound cut the view; clicking one grows the view there in place, and window.lineageGrown
+// counts the grows drawn ("lineage:grown" fires on document after each).
 // The whole view (Custom form, re-centred node, extracted and hidden nodes) lives in the
 // page URL, so a link reproduces it. User text only reaches the page as textContent or as
 // canvas labels, never as HTML.
@@ -151,7 +151,8 @@ function decorate(nodes) {
       height += 2 * STACK;
       extra._stack = stackImage(kind, Math.round(width), height);
     }
-    return { data: { ...data, ...extra, _text: text, _lines: lines, _width: Math.round(width), _height: height } };
+    const drawing = { _text: text, _lines: lines, _width: Math.round(width), _height: height };
+    return { data: { ...data, ...extra, ...drawing } };
   });
 }
 
@@ -165,7 +166,7 @@ const drawn = cytoscape({
 const largeCanvas = $("lineage-large");
 const model = cytoscape({ container: largeCanvas, headless: true, minZoom: 0.05, maxZoom: 3 });
 const largeView = canvasView(largeCanvas, model, {
-  colors: COLORS, stack: STACK, onTap: (node) => selectNode(node),
+  colors: COLORS, stack: STACK, onTap: selectNode,
   onHover: (node) => (node && node.data("kind") !== "more" ? showEye(node) : hideEyeSoon()),
 });
 let cy = drawn;
@@ -604,7 +605,7 @@ function wheelZoom(event) {
   event.stopPropagation();  // before Cytoscape's own (slow) wheel handler on the canvas
   const lines = event.deltaMode === 1 ? 33 : 1;  // Firefox counts lines, not pixels
   const pinch = event.ctrlKey ? 3 : 1;  // a touchpad pinch sends small steps with Ctrl
-  const box = (cy === model ? largeCanvas : $("lineage-canvas")).getBoundingClientRect();
+  const box = cy.container().getBoundingClientRect();
   zoomBy(2 ** (-event.deltaY * lines * pinch / WHEEL_NOTCH),
     { x: event.clientX - box.left, y: event.clientY - box.top });
 }
