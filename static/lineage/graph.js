@@ -503,8 +503,15 @@ function selectNode(node) {
   setCustomOpen(false);  // the details go where the Custom form was
   cy.$(":selected").unselect();
   node.select();
+  keepInView(node);
   if (node.data("kind") === "cluster") showCluster(node);
   else preview(node.id(), panel);
+}
+
+// A node chosen in the list view may be off screen (a large view zoomed in): centre it.
+function keepInView(node) {
+  const { x, y } = node.renderedPosition();
+  if (x < 0 || y < 0 || x > cy.width() || y > cy.height()) cy.center(node);
 }
 
 function preview(id, target) {

@@ -534,6 +534,12 @@ def test_it_lays_out_a_large_view_in_columns_by_level_and_labels_what_is_in_view
     assert pixel(page, "sweep-7", 6, 0)[:3] == [0xE3, 0xF6, 0xE8]  # a run's fill
     click_node(page, "sweep-7")
     expect(page.locator("#lineage-panel").get_by_role("heading", name="sweep-7")).to_be_visible()
+    # One chosen in the list view, far off screen, is brought into view.
+    page.get_by_role("button", name="sweep-139 (run, level 1)").click()
+    expect(page.locator("#lineage-panel").get_by_role("heading", name="sweep-139")).to_be_visible()
+    x, y = node_point(page, "sweep-139")
+    box = page.locator("#lineage-large").bounding_box()
+    assert box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"]
 
 
 def test_it_draws_a_large_view_s_path_edges_dashed_and_gives_edges_in_view_their_arrows(page):
