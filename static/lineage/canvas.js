@@ -5,7 +5,7 @@
 // drawn as one path. Labels and arrows are drawn only near the viewport at a readable zoom.
 // User text reaches the canvas only through fillText.
 
-export const LABEL_ZOOM = 0.4;  // 15px text at 6px: below it no label is readable
+const LABEL_ZOOM = 0.4;  // 15px text at 6px: below it no label is readable
 const FONT_FAMILY = '"Helvetica Neue", Helvetica, sans-serif';
 const LINE = 19.5;  // px per label line: 15px at Cytoscape's line-height 1.3
 const ARROW = 9;  // px from an arrow's tip to its base
@@ -51,6 +51,17 @@ function snapshot(cy) {
     if (source && target) edges.push({ id: data.id, kind: data.kind, source, target });
   });
   return { nodes, edges };
+}
+
+// The box around nodes given as {x, y, w, h} (centre and size), with its size; all 0 for none.
+export function extentOf(nodes) {
+  if (!nodes.length) return { x1: 0, y1: 0, x2: 0, y2: 0, w: 0, h: 0 };
+  let [x1, y1, x2, y2] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const { x, y, w, h } of nodes) {
+    [x1, y1] = [Math.min(x1, x - w / 2), Math.min(y1, y - h / 2)];
+    [x2, y2] = [Math.max(x2, x + w / 2), Math.max(y2, y + h / 2)];
+  }
+  return { x1, y1, x2, y2, w: x2 - x1, h: y2 - y1 };
 }
 
 // Where a segment from the centre of `from` meets the border of `to`'s box.
@@ -183,8 +194,10 @@ function paint(ctx, { nodes, edges }, { zoom, view, near, colors, stack }) {
 // labelled, the edges given arrows.
 export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
   const ctx = canvas.getContext("2d");
-  const view = { frame: { nodes: 0, labelled: [], arrows: [] } };
+  const none = { nodes: 0, labelled: [], arrows: [] };
+  const view = { frame: none };
   let pending = 0;
+  let drawn = [];  // the last frame's shown nodes, as plain records, for nodeAt()
 
   function extent() {
     const { x1, y1, x2, y2, w, h } = cy.extent();
@@ -198,13 +211,16 @@ export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
     if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    if (!cy.nodes().length) return;
+    const shown = snapshot(cy);
+    drawn = shown.nodes;
+    view.frame = none;
+    if (!drawn.length) return;
     const zoom = cy.zoom();
     const pan = cy.pan();
     ctx.setTransform(ratio * zoom, 0, 0, ratio * zoom, ratio * pan.x, ratio * pan.y);
     const { view: box, near } = extent();
-    view.frame = paint(ctx, snapshot(cy), {
-      zoom, view: box, near: zoom >= LABEL_ZOOM ? near : null, colors, stack });
+    const labels = zoom >= LABEL_ZOOM ? near : null;
+    view.frame = paint(ctx, shown, { zoom, view: box, near: labels, colors, stack });
   }
 
   view.draw = () => { pending ||= requestAnimationFrame(render); };
@@ -214,13 +230,9 @@ export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
   // large could not be made), as a PNG blob.
   view.png = (scale) => {
     const { nodes, edges } = snapshot(cy);
-    if (!nodes.length) nodes.push({ x: 0, y: 0, w: 0, h: 0, data: {} });  // a blank image
-    const box = nodes.reduce((b, n) => ({
-      x1: Math.min(b.x1, n.x - n.w / 2), y1: Math.min(b.y1, n.y - n.h / 2),
-      x2: Math.max(b.x2, n.x + n.w / 2), y2: Math.max(b.y2, n.y + n.h / 2) }),
-    { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity });
+    const box = extentOf(nodes);
     const pad = 10;
-    const [w, h] = [box.x2 - box.x1 + 2 * pad, box.y2 - box.y1 + 2 * pad];
+    const [w, h] = [box.w + 2 * pad, box.h + 2 * pad];
     const fit = Math.min(scale, 16384 / w, 16384 / h, Math.sqrt(1.2e8 / (w * h)));
     const out = document.createElement("canvas");
     [out.width, out.height] = [Math.max(1, Math.round(w * fit)), Math.max(1, Math.round(h * fit))];
@@ -233,17 +245,14 @@ export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
     return new Promise((resolve) => out.toBlob(resolve, "image/png"));
   };
 
-  // The topmost shown node under a point of the canvas (CSS px), or null.
+  // The topmost node drawn under a point of the canvas (CSS px), or null: from the last
+  // frame's records, as the pointer moves, not from the model's elements.
   view.nodeAt = (px, py) => {
     const zoom = cy.zoom();
     const pan = cy.pan();
     const [x, y] = [(px - pan.x) / zoom, (py - pan.y) / zoom];
-    const hits = cy.nodes().filter((n) => {
-      if (n.hasClass("hidden")) return false;
-      const p = n.position();
-      return Math.abs(p.x - x) <= n.data("_width") / 2 && Math.abs(p.y - y) <= n.data("_height") / 2;
-    });
-    return hits.length ? hits[hits.length - 1] : null;
+    const hit = drawn.findLast((n) => Math.abs(n.x - x) <= n.w / 2 && Math.abs(n.y - y) <= n.h / 2);
+    return hit ? cy.getElementById(hit.id) : null;
   };
 
   listen(canvas, cy, view.nodeAt, { onTap, onHover });

@@ -14,7 +14,7 @@
 // page URL, so a link reproduces it. User text only reaches the page as textContent or as
 // canvas labels, never as HTML.
 
-import { canvasView } from "./canvas.js";
+import { canvasView, extentOf } from "./canvas.js";
 
 const root = document.getElementById("lineage-graph");
 const $ = (id) => document.getElementById(id);
@@ -156,9 +156,8 @@ function decorate(nodes) {
   });
 }
 
-// Cytoscape styles, measures and draws element by element (0.16 ms apiece on a fresh page,
-// bench/renderer_bench.py): a large view is a headless instance (data, places, classes,
-// selection, viewport) that canvas.js draws over the same box. `cy` is the one shown.
+// A large view is a headless instance that canvas.js draws over the same box (canvas.js
+// says why). `cy` is the one shown.
 const drawn = cytoscape({
   container: $("lineage-canvas"), style, minZoom: 0.05, maxZoom: 3,
   textureOnViewport: true, hideEdgesOnViewport: true,
@@ -328,14 +327,8 @@ function fitView(padding = 20) {
 // style and measure every node and label (700 ms for 2,000 nodes); labels sit inside
 // their nodes here, so the nodes' boxes are the extent.
 function nodesBox() {
-  let [x1, y1, x2, y2] = [Infinity, Infinity, -Infinity, -Infinity];
-  cy.nodes().forEach((n) => {
-    if (state.hidden.has(n.id())) return;
-    const { x, y } = n.position();
-    const [w, h] = [n.data("_width") / 2, n.data("_height") / 2];
-    [x1, y1, x2, y2] = [Math.min(x1, x - w), Math.min(y1, y - h), Math.max(x2, x + w), Math.max(y2, y + h)];
-  });
-  return x1 > x2 ? { w: 0, h: 0 } : { x1, y1, x2, y2, w: x2 - x1, h: y2 - y1 };
+  const shown = cy.nodes().filter((n) => !state.hidden.has(n.id()));
+  return extentOf(shown.map((n) => ({ ...n.position(), w: n.data("_width"), h: n.data("_height") })));
 }
 
 function readableZoom() {
@@ -728,9 +721,7 @@ function merge(answer, origin, level, upstream) {
 // viewport moves, never a node.
 function bringIntoView(added) {
   if (!added.length) return;
-  const boxes = added.map((n) => box(n.position, n.data._width, n.data._height));
-  const [x1, y1] = [Math.min(...boxes.map((b) => b.x1)), Math.min(...boxes.map((b) => b.y1))];
-  const [x2, y2] = [Math.max(...boxes.map((b) => b.x2)), Math.max(...boxes.map((b) => b.y2))];
+  const { x1, y1, x2, y2 } = extentOf(added.map((n) => ({ ...n.position, w: n.data._width, h: n.data._height })));
   const view = cy.extent();
   const margin = 20 / cy.zoom();
   if (x2 - x1 + 2 * margin > view.w || y2 - y1 + 2 * margin > view.h) return fitView(24);
