@@ -16,9 +16,11 @@ access (a per-node project/deleted lookup, one more array gather), and what an e
 would need to keep the arrays true while runs log (a change feed in commit order).
 
 It runs in its own virtualenv (bench/.venv-probe: numpy and networkx), on the CSV graph
-lineage_bench.py generates (run that first), times both side by side in one process,
-alternating, and prints one table; also the arrays' size and the time to build them from
-the CSV files and to read the edge table out of lineage_bench.py's SQLite database.
+lineage_bench.py generates and the SQLite database it loads (run that first). First, in
+the app's virtualenv, the engine answers the same views on that database; the probe then
+checks its clusters (level, kind, count, first members) are the engine's, times both
+sides in one process, alternating, and prints one table; also the arrays' size and the
+time to build them from the CSV files and to read the edge table out of the database.
 """
 
 import argparse
@@ -40,15 +42,50 @@ CLUSTER_MIN, MEMBERS_LISTED = 5, 50  # as lineage/engine.py's
 USES, LOGS = 0, 1  # edges.csv's directions
 
 
-def in_probe_venv():
-    """Re-run this script in bench/.venv-probe (made on first use) unless already there."""
+HOPS = (1, 3, 6)
+
+
+def in_probe_venv(folder, database):
+    """Unless already in bench/.venv-probe: write the engine's clusters of the hub's views
+    (engine_clusters) and re-run this script there (made on first use)."""
     python = VENV / "bin" / "python"
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
+    (folder / "engine-hub.json").write_text(json.dumps(engine_clusters(folder, database)))
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", *PACKAGES], check=True)
     os.execv(str(python), [str(python), *sys.argv])
+
+
+def engine_clusters(folder, database):
+    """{hops: sorted [level, kind, count, first member indexes]} of the engine's answer for
+    the hub dataset on lineage_bench.py's SQLite database (the app's virtualenv)."""
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    sys.path.insert(0, str(BENCH.parent))
+    import django
+
+    django.setup()
+    from lineage.engine import View, lineage_view
+
+    _, index = json.loads((folder / "bases.json").read_text())["hub dataset"]
+    found = {}
+    for hops in HOPS:
+        answer = lineage_view(f"artifact:{index + 1}", View(upstream=hops, downstream=hops))
+        clusters = [
+            n["data"] for n in answer["elements"]["nodes"] if n["data"]["kind"] == "cluster"
+        ]
+        found[hops] = sorted(
+            [
+                c["level"],
+                c["clusterKind"],
+                c["count"],
+                [int(m["id"].split(":")[1]) - 1 for m in c["members"]],
+            ]
+            for c in clusters
+        )
+    return found
 
 
 class Arrays:
@@ -213,17 +250,19 @@ def print_table(columns, rows):
 
 
 def main():
-    in_probe_venv()
-    import networkx as nx
-    import numpy as np
-
     parser = argparse.ArgumentParser()
     parser.add_argument("--edges", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     folder = BENCH / "out" / f"graph-{args.edges}"
-    if not (folder / "edges.csv").exists():
-        sys.exit(f"No {folder}: run bench/lineage_bench.py --edges {args.edges} first.")
+    database = BENCH / "out" / f"lineage-{args.edges}.sqlite3"
+    if not (folder / "edges.csv").exists() or not database.exists():
+        sys.exit(f"No {folder} or {database}: run bench/lineage_bench.py --edges {args.edges}.")
+    in_probe_venv(folder, database)
+    import networkx as nx
+    import numpy as np
+
+    engine = json.loads((folder / "engine-hub.json").read_text())
     started = time.perf_counter()
     graph = Arrays(folder, np)
     built = time.perf_counter() - started
@@ -232,8 +271,12 @@ def main():
     kind, index = json.loads((folder / "bases.json").read_text())["hub dataset"]
     assert kind == "artifact"
     rows = []
-    for hops in (1, 3, 6):
+    for hops in HOPS:
         nodes, clusters, odd = arrays_view(graph, index, hops)
+        ours = sorted([lv, kind, n, first] for (lv, kind, n, _), first in clusters.items())
+        if ours != engine[str(hops)]:
+            shape = [c[:3] for c in engine[str(hops)]]  # (level, kind, count); members checked too
+            sys.exit(f"At {hops} hops the probe's clusters are not the engine's {shape}.")
         times = side_by_side(
             {
                 "networkx": partial(networkx_view, nx, nx_graph, reverse, ("a", index), hops),
@@ -249,12 +292,10 @@ def main():
         )
     print(f"Hub dataset, {args.edges:,} edges, {args.repeat} runs each, alternating (ms)")
     columns = ("hops", "nodes", "networkx p50 / best", "arrays p50 / best", "arrays/nx")
-    print_table(columns + ("irregular nodes", "clusters (level: members)"), rows)
+    print_table(columns + ("irregular nodes", "clusters (level: members), the engine's"), rows)
     print(f"\narrays: {graph.nbytes() / 2**20:.0f} MiB, built from the CSV files in {built:.1f} s")
-    database = BENCH / "out" / f"lineage-{args.edges}.sqlite3"
-    if database.exists():
-        seconds = read_edge_table(database, np)
-        print(f"the edge table read out of {database.name} into an array: {seconds:.1f} s")
+    seconds = read_edge_table(database, np)
+    print(f"the edge table read out of {database.name} into an array: {seconds:.1f} s")
 
 
 if __name__ == "__main__":
