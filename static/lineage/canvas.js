@@ -31,7 +31,8 @@ function edgeLook(kind) {
   return { line: "#8c959f", dash: kind === "path" };
 }
 
-// Plain records of what is shown, read from the model once per frame.
+// Plain records of what is shown, read from the model when it changes: a pan or a zoom
+// redraws from them (reading 10,000 nodes through Cytoscape's API took most of a frame).
 function snapshot(cy) {
   const nodes = [];
   const byId = new Map();
@@ -50,7 +51,7 @@ function snapshot(cy) {
     const target = byId.get(data.target);
     if (source && target) edges.push({ id: data.id, kind: data.kind, source, target });
   });
-  return { nodes, edges };
+  return { nodes, edges, byId };
 }
 
 // The box around nodes given as {x, y, w, h} (centre and size), with its size; all 0 for none.
@@ -180,7 +181,9 @@ function paint(ctx, { nodes, edges }, { zoom, view, near, colors, stack }) {
   strokeEdges(ctx, lines, zoom);
   const labelled = near ? shown.filter((n) => inBox(n, near)) : [];
   const ids = new Set(labelled.map((n) => n.id));
-  const arrows = lines.filter((e) => ids.has(e.source.id) || ids.has(e.target.id));
+  // An arrow's tip is on its target: one far from the viewport is not seen (a hub's
+  // thousands of edges out of view cost 50 ms a frame in closePath alone).
+  const arrows = lines.filter((e) => ids.has(e.target.id));
   fillArrows(ctx, arrows);
   drawNodes(ctx, shown, colors, stack);
   drawSelection(ctx, shown.filter((n) => n.selected));
@@ -198,6 +201,7 @@ export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
   const view = { frame: none };
   let pending = 0;
   let drawn = [];  // the last frame's shown nodes, as plain records, for nodeAt()
+  let records = null;  // snapshot(cy), until the model changes
 
   function extent() {
     const { x1, y1, x2, y2, w, h } = cy.extent();
@@ -211,7 +215,8 @@ export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
     if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    const shown = snapshot(cy);
+    records ||= snapshot(cy);
+    const shown = records;
     drawn = shown.nodes;
     view.frame = none;
     if (!drawn.length) return;
@@ -256,7 +261,20 @@ export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
   };
 
   listen(canvas, cy, view.nodeAt, { onTap, onHover });
-  cy.on("viewport resize add remove data position select unselect class", view.draw);
+  // A node dragged or selected changes its own record; anything else, all of them.
+  const record = (node) => records?.byId.get(node.id());
+  cy.on("viewport resize", view.draw);
+  cy.on("add remove data class", () => { records = null; view.draw(); });
+  cy.on("position", "node", ({ target }) => {
+    const found = record(target);
+    if (found) Object.assign(found, target.position());
+    view.draw();
+  });
+  cy.on("select unselect", "node", ({ target }) => {
+    const found = record(target);
+    if (found) found.selected = target.selected();
+    view.draw();
+  });
   return view;
 }
 

@@ -435,6 +435,11 @@ def pixel(page, label, dx, dy):
     )
 
 
+def next_frame(page):
+    """Once the page has drawn its next frame."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def ink(page, label):
     """How many pixels in a node's box on the large view's canvas are label-dark."""
     return page.evaluate(
@@ -575,6 +580,15 @@ def test_it_draws_a_large_view_s_path_edges_dashed_and_gives_edges_in_view_their
     assert gaps["uses"] == 0 and gaps["path"] > 0.2
     click_node(page, "fit-7")
     expect(page.locator("#lineage-panel").get_by_role("heading", name="fit-7")).to_be_visible()
+    # An arrow's tip is on its target: the base's edges to runs out of view get none.
+    zoom_to(page, "raw:v0")
+    page.wait_for_function("() => " + LABELLED + ".includes('raw:v0')")
+    frame = page.evaluate("window.lineageFrame")
+    tips = page.evaluate(
+        "(ids) => ids.map(id => window.lineageGraph.getElementById(id).target().id())",
+        frame["arrows"],
+    )
+    assert 0 < len(tips) < 130 and set(tips) <= set(frame["labelled"])
 
 
 # Two touches on the large view's canvas, from [a, b] to [c, d] (canvas px).
@@ -617,6 +631,8 @@ def test_a_large_view_hides_drags_pans_and_exports_like_a_small_one(page):
     page.mouse.up()
     after = page.evaluate(position, "sweep-8")
     assert (after["x"] - before["x"], after["y"] - before["y"]) == pytest.approx((60, 40))
+    next_frame(page)
+    assert pixel(page, "sweep-8", 6, 0)[:3] == [0xE3, 0xF6, 0xE8]  # drawn where it went
 
     pan = page.evaluate("window.lineageGraph.pan()")
     width = page.evaluate("window.lineageGraph.$('[label = \"sweep-9\"]').data('_width')")
@@ -627,6 +643,10 @@ def test_a_large_view_hides_drags_pans_and_exports_like_a_small_one(page):
     page.mouse.up()
     assert page.evaluate("window.lineageGraph.pan()")["x"] == pytest.approx(pan["x"] + 30)
     assert page.evaluate("window.lineageGraph.$(':selected').length") == 0  # no click
+    click_node(page, "sweep-10")
+    next_frame(page)
+    *colour, alpha = pixel(page, "sweep-10", -4, 0)
+    assert alpha > 200 and max(colour) < 90  # the selection's outline
 
     zoom = page.evaluate("window.lineageGraph.zoom()")
     page.evaluate(PINCH, [[400, 300], [440, 300], [360, 300], [480, 300]])  # fingers 3x apart
