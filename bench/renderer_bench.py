@@ -1,6 +1,6 @@
 """Renderer benchmark: a large view's first frame in Cytoscape.js against canvas.js.
 
-    .venv/bin/python bench/renderer_bench.py [--repeat 10]
+    .venv/bin/python bench/renderer_bench.py [--repeat 10] [--against REV]
 
 The graph page's large views (issue 17) spent most of their time in Cytoscape.js (see
 bench/README.md), until static/lineage/canvas.js drew them. This measures the renderers
@@ -21,6 +21,7 @@ draws the labels and arrows near the viewport; the old Cytoscape style sheet her
 labels at all) by 4 px a frame for 30 frames: the median time between two animation
 frames, 16.7 ms when the pan keeps up with a 60 Hz screen. Prints p50 and p95 of the
 first frame per case, each side's ratio to its 49-node case, and the pan frame's p50.
+`--against REV` adds canvas.js as it was at a git revision, drawn the same way beside.
 """
 
 import argparse
@@ -29,6 +30,7 @@ import functools
 import http.server
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -40,7 +42,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from server import CHROMIUM_ARGS  # noqa: E402
 from stats import p95  # noqa: E402
 
-RUNS = (24, 249, 999)  # 49, 499 and 1,999 nodes, as graph_page_bench's cases
+# 49, 499 and 1,999 nodes, as graph_page_bench's cases, and 9,999: a view "+N more" grew
+RUNS = (24, 249, 999, 4999)
 ZOOM, WIDTH, HEIGHT = 0.05, 1038, 558  # the Lineage tab's canvas and a large view's zoom
 
 # The nodes and edges, as graph.js has them after columnPositions(); window.N is set first.
@@ -101,7 +104,7 @@ done();
 # canvas.js as graph.js drives it: a headless Cytoscape instance as the model (made, like
 # the drawn one, before the answer arrives), the view drawn from it at once.
 CANVAS = """
-import { canvasView } from "./canvas.js";
+import { canvasView } from "./CANVAS_JS";
 const canvas = document.getElementById("graph");
 const cy = cytoscape({ container: canvas, headless: true, minZoom: 0.05, maxZoom: 3 });
 const colors = {
@@ -132,10 +135,18 @@ def page(body, script):
 
 
 BOX = f"style='display:block;width:{WIDTH}px;height:{HEIGHT}px'"
-SIDES = {
-    "Cytoscape.js": page(f"<div id='graph' {BOX}></div>", CYTOSCAPE),
-    "canvas.js": page(f"<canvas id='graph' {BOX}></canvas>", CANVAS),
-}
+
+
+def sides(against=None):
+    """{name: page}: Cytoscape.js, canvas.js at `against` (a git revision) if given, and
+    canvas.js as it is."""
+    canvas = {"canvas.js": page(f"<canvas id='graph' {BOX}></canvas>", CANVAS)}
+    if against:
+        canvas = {f"canvas.js at {against}": canvas["canvas.js"], **canvas}
+    pages = {"Cytoscape.js": page(f"<div id='graph' {BOX}></div>", CYTOSCAPE)}
+    for number, (name, html) in enumerate(canvas.items()):
+        pages[name] = html.replace("CANVAS_JS", f"canvas-{number}.js")
+    return pages
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -155,7 +166,7 @@ def served(folder):
         server.shutdown()
 
 
-def measure(url, repeat):
+def measure(url, names, repeat):
     """({(side, runs): [first frame ms, ...]}, {(side, runs): [pan frame ms, ...]}), each
     case's navigations taken side by side in turn."""
     from playwright.sync_api import sync_playwright
@@ -168,7 +179,7 @@ def measure(url, repeat):
         tab = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
         for runs in RUNS:
             for index in range(repeat + 1):  # the first round warms the HTTP cache
-                for number, side in enumerate(SIDES):
+                for number, side in enumerate(names):
                     tab.goto(f"{url}/{number}.html?n={runs}")
                     tab.wait_for_function("window.panMs !== undefined")
                     if index:
@@ -182,18 +193,29 @@ def measure(url, repeat):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--against", metavar="REV", help="canvas.js at a git revision beside")
     args = parser.parse_args()
+    pages = sides(args.against)
     with tempfile.TemporaryDirectory(prefix="lineage-renderer-bench-") as folder:
         shutil.copy(ROOT / "static" / "vendor" / "cytoscape.min.js", folder)
-        shutil.copy(ROOT / "static" / "lineage" / "canvas.js", folder)
-        for number, html in enumerate(SIDES.values()):
+        canvas = ROOT / "static" / "lineage" / "canvas.js"
+        scripts = [canvas.read_text()]
+        if args.against:
+            show = ["git", "-C", str(ROOT), "show", f"{args.against}:static/lineage/canvas.js"]
+            scripts.insert(
+                0, subprocess.run(show, check=True, capture_output=True, text=True).stdout
+            )
+        for number, script in enumerate(scripts):
+            Path(folder, f"canvas-{number}.js").write_text(script)
+        for number, html in enumerate(pages.values()):
             Path(folder, f"{number}.html").write_text(html)
         with served(folder) as url:
-            times, pans = measure(url, args.repeat)
+            times, pans = measure(url, list(pages), args.repeat)
     print(f"\nA large view's first frame, headless Chromium, {args.repeat} fresh pages per case\n")
-    line = "{:<14} {:>6} {:>6} {:>8} {:>8} {:>6} {:>14}"
+    width = max(map(len, pages))
+    line = f"{{:<{width}}} {{:>6}} {{:>6}} {{:>8}} {{:>8}} {{:>6}} {{:>14}}"
     print(line.format("renderer", "nodes", "edges", "p50 ms", "p95 ms", "ratio", "pan frame ms"))
-    for side in SIDES:
+    for side in pages:
         first = statistics.median(times[side, RUNS[0]])
         for runs in RUNS:
             p50, slow = statistics.median(times[side, runs]), p95(times[side, runs])
