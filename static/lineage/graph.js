@@ -452,11 +452,14 @@ function note(text) {
   return span;
 }
 
-// The list view (every node, keyboard-friendly, with Hide/Show) and the Hidden list.
+// The list view (every node, keyboard-friendly, with Hide/Show), by level and label, and
+// the Hidden list.
 function renderLists() {
   const list = $("lineage-list");
   list.replaceChildren();
-  cy.nodes().sort((a, b) => a.data("level") - b.data("level")).forEach((node) => {
+  const order = (a, b) => a.data("level") - b.data("level")
+    || byLabel.compare(a.data("label"), b.data("label"));
+  cy.nodes().sort(order).forEach((node) => {
     if (node.data("kind") === "more") return list.append(item(markerButton(node)));
     const label = node.data("label");
     const hidden = state.hidden.has(node.id());

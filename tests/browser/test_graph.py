@@ -241,6 +241,16 @@ def test_it_offers_a_keyboard_list_view_and_exports(page):
     assert open(download.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+def test_its_list_view_goes_level_by_level_in_label_order(page):
+    open_wide_view(page)
+    names = page.get_by_role("list", name="Nodes of the graph").get_by_role("button")
+    texts = names.all_inner_texts()
+    levels = [int(m[1]) for n in texts if (m := re.search(r"\(\w+, level (-?\d+)\)", n))]
+    assert levels == sorted(levels)
+    runs = [int(re.search(r"sweep-(\d+) \(run", n)[1]) for n in texts if "(run, level 1)" in n]
+    assert runs == sorted(runs) and runs[:12] == list(range(12))  # sweep-9 before sweep-10
+
+
 def test_it_fits_and_exposes_the_graph(page):
     open_model_lineage(page)
     page.evaluate("window.lineageGraph.zoom(0.1)")
