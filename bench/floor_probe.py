@@ -21,6 +21,7 @@ the app's virtualenv, the engine answers the same views on that database; the pr
 checks its clusters (level, kind, count, first members) are the engine's, times both
 sides in one process, alternating, and prints one table; also the arrays' size and the
 time to build them from the CSV files and to read the edge table out of the database.
+Before all that, it times what a change log's trigger would add to inserting an edge.
 """
 
 import argparse
@@ -52,10 +53,77 @@ def in_probe_venv(folder, database):
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
     (folder / "engine-hub.json").write_text(json.dumps(engine_clusters(folder, database)))
+    print_change_log_cost()
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
         subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", *PACKAGES], check=True)
     os.execv(str(python), [str(python), *sys.argv])
+
+
+# What keeping arrays true would add to every write: a change log filled by a trigger on
+# the edge table, against none, inserting edges 100 a transaction into scratch tables
+# shaped like registry_lineageedge (SQLite in memory; PostgreSQL's `test` database).
+EDGES = [(i // 3 + 1, i + 1, "uses" if i % 2 else "logs") for i in range(20_000)]
+SQLITE_LOG = """CREATE TRIGGER probe_note AFTER INSERT ON probe_edge BEGIN
+  INSERT INTO probe_change (run_id, version_id) VALUES (NEW.run_id, NEW.version_id); END"""
+PG_LOG = [
+    """CREATE FUNCTION pg_temp.probe_note() RETURNS trigger AS $$ BEGIN
+      INSERT INTO probe_change (xid, run_id, version_id)
+      VALUES (pg_current_xact_id()::text::bigint, NEW.run_id, NEW.version_id);
+      RETURN NULL; END $$ LANGUAGE plpgsql""",
+    "CREATE TRIGGER probe_note AFTER INSERT ON probe_edge FOR EACH ROW"
+    " EXECUTE FUNCTION pg_temp.probe_note()",
+]
+SCRATCH = [
+    "CREATE TEMP TABLE probe_edge (id {serial} PRIMARY KEY, run_id bigint, version_id bigint,"
+    " direction text)",
+    "CREATE INDEX probe_run ON probe_edge (run_id, direction)",
+    "CREATE INDEX probe_version ON probe_edge (version_id, direction)",
+    "CREATE TEMP TABLE probe_change (id {serial} PRIMARY KEY, xid bigint, run_id bigint,"
+    " version_id bigint)",
+]
+
+
+def insert_edges(connection, cursor, mark):
+    """µs an edge, inserting EDGES 100 a transaction; `mark` is the driver's placeholder."""
+    sql = f"INSERT INTO probe_edge (run_id, version_id, direction) VALUES ({mark}, {mark}, {mark})"
+    started = time.perf_counter()
+    for start in range(0, len(EDGES), 100):
+        cursor.executemany(sql, EDGES[start : start + 100])
+        connection.commit()
+    return (time.perf_counter() - started) * 1e6 / len(EDGES)
+
+
+def sqlite_insert(logged):
+    connection = sqlite3.connect(":memory:")
+    for statement in SCRATCH + ([SQLITE_LOG] if logged else []):
+        connection.execute(statement.format(serial="INTEGER"))
+    return insert_edges(connection, connection.cursor(), "?")
+
+
+def postgres_insert(logged):
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test") as connection:
+        with connection.cursor() as cursor:
+            for statement in SCRATCH + (PG_LOG if logged else []):
+                cursor.execute(statement.format(serial="bigserial"))
+            connection.commit()
+            return insert_edges(connection, cursor, "%s")
+
+
+def print_change_log_cost():
+    rows = []
+    for name, insert in (("SQLite", sqlite_insert), ("PostgreSQL", postgres_insert)):
+        try:
+            none, logged = (statistics.median(insert(on) for _ in range(3)) for on in (0, 1))
+        except Exception as error:  # PostgreSQL not running here: say so, go on
+            rows.append((name, "-", "-", f"not measured: {type(error).__name__}"))
+            continue
+        rows.append((name, f"{none:.1f}", f"{logged:.1f}", f"{logged / none:.2f}x"))
+    print(f"An edge inserted, {len(EDGES):,} of them 100 a transaction, median of 3 (µs)")
+    print_table(("database", "no trigger", "change log trigger", "ratio"), rows)
+    print()
 
 
 def engine_clusters(folder, database):
