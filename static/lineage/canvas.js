@@ -5,7 +5,7 @@
 // drawn as one path. Labels and arrows are drawn only near the viewport at a readable zoom.
 // User text reaches the canvas only through fillText.
 
-const LABEL_ZOOM = 0.4;  // 15px text at 6px: below it no label is readable
+export const LABEL_ZOOM = 0.4;  // 15px text at 6px: below it no label is readable
 const FONT_FAMILY = '"Helvetica Neue", Helvetica, sans-serif';
 const LINE = 19.5;  // px per label line: 15px at Cytoscape's line-height 1.3
 const ARROW = 9;  // px from an arrow's tip to its base

@@ -14,7 +14,7 @@
 // page URL, so a link reproduces it. User text only reaches the page as textContent or as
 // canvas labels, never as HTML.
 
-import { canvasView, extentOf } from "./canvas.js";
+import { LABEL_ZOOM, canvasView, extentOf } from "./canvas.js";
 
 const root = document.getElementById("lineage-graph");
 const $ = (id) => document.getElementById(id);
@@ -336,6 +336,18 @@ function readableZoom() {
   const zoom = cy.zoom();
   if (zoom > 1.3) zoomBy(1.3 / zoom);
   else if (zoom < READABLE_ZOOM && cy.nodes().length <= 12) zoomBy(READABLE_ZOOM / zoom);
+  else if (cy === model && zoom < LABEL_ZOOM) openOnBase();
+}
+
+// A large view fitted whole is a sliver too small to read (600 nodes a column): it opens
+// on the base's row instead, as wide as fits between the zoom its labels need and 1. Fit
+// still shows all of it.
+function openOnBase() {
+  const box = nodesBox();
+  const base = cy.nodes("[?base]");
+  const zoom = Math.min(1, Math.max(LABEL_ZOOM, (cy.width() - 40) / box.w));
+  const x = zoom * box.w <= cy.width() ? (box.x1 + box.x2) / 2 : base.position("x");
+  cy.viewport({ zoom, pan: { x: cy.width() / 2 - zoom * x, y: cy.height() / 2 - zoom * base.position("y") } });
 }
 
 // dagre lays out small views best; past DAGRE_LIMIT nodes its crossing minimisation
