@@ -215,8 +215,7 @@ export function canvasView(canvas, cy, { colors, stack, onTap, onHover }) {
     if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, width, height);
-    records ||= snapshot(cy);
-    const shown = records;
+    const shown = (records ||= snapshot(cy));
     drawn = shown.nodes;
     view.frame = none;
     if (!drawn.length) return;

@@ -312,15 +312,20 @@ function draw(answer, select) {
 }
 
 // Fit shows everything; a small graph must also be readable, a tiny one not huge.
+// Returns the nodes' extent it fitted.
 function fitView(padding = 20) {
   const box = nodesBox();
-  if (!box.w || !box.h) return cy.fit(undefined, padding);
+  if (!box.w || !box.h) {
+    cy.fit(undefined, padding);
+    return box;
+  }
   const zoom = Math.min((cy.width() - 2 * padding) / box.w, (cy.height() - 2 * padding) / box.h);
   const clamped = Math.max(cy.minZoom(), Math.min(cy.maxZoom(), zoom));
   cy.viewport({
     zoom: clamped,
     pan: { x: (cy.width() - clamped * (box.x1 + box.x2)) / 2, y: (cy.height() - clamped * (box.y1 + box.y2)) / 2 },
   });
+  return box;
 }
 
 // The shown nodes' extent from their positions and sizes. cy.fit() and boundingBox() first
@@ -332,18 +337,17 @@ function nodesBox() {
 }
 
 function readableZoom() {
-  fitView();
+  const box = fitView();
   const zoom = cy.zoom();
   if (zoom > 1.3) zoomBy(1.3 / zoom);
   else if (zoom < READABLE_ZOOM && cy.nodes().length <= 12) zoomBy(READABLE_ZOOM / zoom);
-  else if (cy === model && zoom < LABEL_ZOOM) openOnBase();
+  else if (cy === model && zoom < LABEL_ZOOM) openOnBase(box);
 }
 
 // A large view fitted whole is a sliver too small to read (600 nodes a column): it opens
 // on the base's row instead, as wide as fits between the zoom its labels need and 1. Fit
 // still shows all of it.
-function openOnBase() {
-  const box = nodesBox();
+function openOnBase(box) {
   const base = cy.nodes("[?base]");
   const zoom = Math.min(1, Math.max(LABEL_ZOOM, (cy.width() - 40) / box.w));
   const x = zoom * box.w <= cy.width() ? (box.x1 + box.x2) / 2 : base.position("x");
