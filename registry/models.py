@@ -128,12 +128,16 @@ def _person(user):
 
 def created_or_existing(create, existing):
     """`create()` in a savepoint; when a concurrent writer made the row first, theirs
-    (`existing` is the queryset that finds it)."""
+    (`existing` is the queryset that finds it). create() may find it itself, after the
+    caller looked (AlreadyExists: Team.create checks the name first)."""
     try:
         with transaction.atomic():
             return create()
-    except IntegrityError:
-        return existing.get()
+    except (IntegrityError, AlreadyExists):
+        found = existing.first()
+        if found is None:
+            raise
+        return found
 
 
 class Team(models.Model):

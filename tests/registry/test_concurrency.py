@@ -1,9 +1,11 @@
 """Real concurrent writers on PostgreSQL: version numbers never collide nor leave gaps,
-first links into a new collection all land, one run id makes one run."""
+first links into a new collection all land, one run id makes one run, the first writers
+into a new entity found one team."""
 
 import multiprocessing
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connections
 
 from registry.blobs import store_bytes
@@ -15,6 +17,7 @@ from registry.models import (
     Project,
     Registry,
     Run,
+    Team,
 )
 
 WRITERS, VERSIONS_EACH = 8, 25
@@ -126,3 +129,20 @@ def test_concurrent_create_or_resume_of_one_run_id_gives_one_run(require_postgre
         assert sorted(new for new, _ in mine) == [False] * (WRITERS - 1) + [True]
         assert len({pk for _, pk in mine}) == 1
     assert Run.objects.filter(project=project).count() == ROUNDS
+
+
+def _write_into_new_entity(writer, round, user_pk):
+    user = get_user_model().objects.get(pk=user_pk)
+    Project.for_writing(user, f"founded-{round}", "zoo")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_writers_into_a_new_entity_found_one_team(require_postgres):
+    """Seen under bench/load_bench.py: a writer that lost the race was answered 409
+    "The entity name 'bench' is taken" instead of writing into the team just founded."""
+    user = get_user_model().objects.create_user("writer")
+    assert _in_rounds(_write_into_new_entity, user.pk) == []
+    for round in range(ROUNDS):
+        team = Team.objects.get(name=f"founded-{round}")
+        assert team.role_of(user) == "admin"
+        assert Project.objects.filter(entity=team.name, name="zoo").count() == 1
