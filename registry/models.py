@@ -1922,6 +1922,18 @@ class LineageEdge(models.Model):
         return f"{self.run} {self.direction} {self.version_id}"
 
 
+class LineageClock(models.Model):
+    """One row whose tick database triggers move on every change the lineage engine's
+    in-memory index holds (an edge; a run's job type or project; a version's sequence,
+    generated flag or deletion), whoever writes it: the ORM, a bulk update or raw SQL
+    (migration 0013). An index built at a tick is true while a reader sees that tick
+    (lineage/index.py). Writers of lineage queue on the row from that write to their
+    commit, which keeps ticks in commit order. The first tick is random, so a table
+    emptied and filled again (a flush) never repeats an index's tick."""
+
+    tick = models.BigIntegerField()
+
+
 class FacetQuerySet(models.QuerySet):
     def newest(self):
         """{name: value} of the newest of each facet, by event time (then the larger value
