@@ -267,6 +267,9 @@ LINEAGE_RUN_CRASH_CHECK_SECONDS = envint("LINEAGE_RUN_CRASH_CHECK_SECONDS", 30)
 
 # The lineage engine never returns more nodes than this in one view.
 LINEAGE_MAX_NODES = envint("LINEAGE_MAX_NODES", 2000)
+# Once a walk reaches this many nodes, each process holds the edges in memory as arrays and
+# walks them there while they are true (lineage/index.py: ~40 MB a million edges); 0: never.
+LINEAGE_INDEX_NODES = envint("LINEAGE_INDEX_NODES", 10000)
 # Drawn views' clusters, kept for their search boxes (lineage.engine._keep_members), in each
 # process's memory: a hub's view keeps ~60,000 member keys (and their labels once searched,
 # about a megabyte), so a process keeps the newest LINEAGE_VIEWS_KEPT views' and drops the

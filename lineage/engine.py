@@ -5,7 +5,9 @@
 walk, extend, filter, bridge, cluster; then `bound()` and `render()`. Its SQL is in
 sql.py, its node keys in keys.py; a preview's impact counts (impact.py) reuse its walk.
 
-- Hops: one hop is one edge. The walk goes hop by hop with ONE query per hop and
+- Hops: one hop is one edge. Where this process holds the edges in memory and they are
+  true (index.py: a large graph), a hop is one gather from arrays there, with no query;
+  otherwise the walk goes hop by hop with ONE query per hop and
   direction for the whole frontier (the graph is bipartite, so a frontier holds one kind
   of node; the frontier goes in as a single array parameter, however large). Each hop
   query also brings what filters and clusters need of the new nodes (job type; sequence,
@@ -48,8 +50,10 @@ sql.py, its node keys in keys.py; a preview's impact counts (impact.py) reuse it
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import repeat
 from urllib.parse import quote
 
+import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Value
@@ -59,7 +63,7 @@ from django.urls import reverse
 from registry.errors import InvalidName, NotFound
 from registry.models import is_generated
 
-from . import access, sql
+from . import access, index, sql
 from .keys import is_run, key_of_id, kind_of, node_id, pk_of
 from .sql import LOGS, USES
 from .view import View
@@ -229,11 +233,11 @@ def compute(base_id, view, user=None, grows=()):
 
 
 class Graph:
-    """The raw walk, one query per hop (lineage.sql): the level of each node seen, what
-    filters, clusters and access need to know of it (`info`: (job_type, project pk) of a
-    run, (sequence pk, generated, deleted) of a version, with `sequences` giving each
-    sequence's (type, name) and `projects` its project), and the edges (source, target,
-    kind). Nodes are keys (lineage.keys).
+    """The raw walk, one query per hop (lineage.sql) or one gather (lineage.index): the
+    level of each node seen, what filters, clusters and access need to know of it
+    (`info`: (job_type, project pk) of a run, (sequence pk, generated, deleted) of a
+    version, with `sequences` giving each sequence's (type, name) and `projects` its
+    project), and the edges (source, target, kind). Nodes are keys (lineage.keys).
 
     The walk also notes each node's neighbours toward the base (`toward`), which clusters
     need: exact while the walk is `regular` (a node is reached only from the hop before
@@ -254,10 +258,20 @@ class Graph:
         self.truncated = False
         self.sequence_pks = set()  # of the versions walked, for load_sequences
         self.projects = {}  # sequence pk -> its project's pk (load_sequences)
+        self.index = index.current()  # the edges in memory, where they are true (index.py)
+        self.seen = None  # with the index: masks of the nodes met (_walk_index)
+
+    def rows(self, pks, upstream, from_versions):
+        """One hop's rows (sql.hop), from the index where there is one."""
+        if self.index is not None:
+            return self.index.hop(pks, upstream, from_versions)
+        return sql.query(*sql.hop(pks, upstream, from_versions))
 
     def walk(self, hops, upstream, fetched=None):
         """Walk `hops` hops one way. `fetched`: (upstream, hop) -> (frontier pks, rows) of
         hops asked before (_fetch_both), used where they cover the hop's frontier."""
+        if self.index is not None:
+            return self._walk_index(hops, upstream)
         frontier = [self.base]
         for hop in range(1, hops + 1):
             if not frontier:
@@ -270,18 +284,68 @@ class Graph:
             to_run = not is_run(frontier[0])  # the graph is bipartite: one kind per hop
             asked, rows = (fetched or {}).get((upstream, hop), ((), None))
             if rows is None or not asked.issuperset(pks):
-                rows = sql.query(*sql.hop(pks, upstream, from_versions=to_run))
+                rows = self.rows(pks, upstream, from_versions=to_run)
             elif len(asked) > len(pks):  # asked for more: the rows of this frontier only
                 wanted, source = set(pks), 1 if to_run else 0
                 rows = [row for row in rows if row[source] in wanted]
             frontier = self._add(rows, level, to_run)
 
+    def _walk_index(self, hops, upstream):
+        """walk() on the index (index.py): each hop one gather, recorded column by column."""
+        frontier, to_run = np.array([self.base >> 1]), not is_run(self.base)
+        if self.seen is None:  # the masks of the nodes met, as `levels` has them
+            self.seen = self.index.unseen()
+            for key in self.levels:
+                self.seen[key & 1][key >> 1 : (key >> 1) + 1] = True  # past the end: no edges
+        for hop in range(1, hops + 1):
+            if not len(frontier):
+                return
+            if len(self.levels) >= self.raw_limit:
+                self.truncated = True
+                return
+            way = index.direction(upstream, from_versions=to_run)
+            near, far, info = self.index.gather(frontier, way, from_versions=to_run)
+            frontier = self._add_gathered(near, far, info, way, -hop if upstream else hop, to_run)
+            to_run = not to_run
+
+    def _add_gathered(self, near, far, info, way, level, to_run):
+        """_add() for a hop gathered from the index, with the same result: `near` and `far`
+        the pks of each edge's ends (the far ones runs if `to_run`), `info` the far nodes'
+        columns; the new nodes' pks. As in walk(), no node had this level before."""
+        near_bit, far_bit = (0, 1) if to_run else (1, 0)
+        near_keys, far_keys = near << 1 | near_bit, far << 1 | far_bit
+        runs, versions = (far_keys, near_keys) if to_run else (near_keys, far_keys)
+        ends = (versions, runs) if way == USES else (runs, versions)
+        self.edges.update(zip(*(end.tolist() for end in ends), repeat(way)))
+        self.parents.update(near_keys.tolist())
+        seen = self.seen[far_bit]
+        known = seen[far]
+        if known.any():
+            self.regular = False  # met before, in an earlier hop or the other way: a cycle
+        fresh = np.flatnonzero(~known)
+        _, first, counts = np.unique(far[fresh], return_index=True, return_counts=True)
+        rows = fresh[np.sort(first)]  # each new node's first row, in the rows' order
+        seen[far[rows]] = True
+        keys = far_keys[rows].tolist()
+        self.levels.update(dict.fromkeys(keys, level))
+        columns = [column[rows].tolist() for column in info]
+        self.info.update(zip(keys, zip(*columns, strict=True), strict=True))
+        self.toward.update(zip(keys, zip(near_keys[rows].tolist()), strict=True))
+        if not to_run:
+            self.sequence_pks.update(columns[0])
+        if (counts > 1).any():  # reached from several nodes in this hop (a diamond)
+            several = set(far_keys[fresh][first[counts > 1]].tolist())
+            self.toward.update(_sources(far_keys[fresh], near_keys[fresh], several))
+        return far[rows]
+
     def walk_both(self, up_hops, down_hops):
         """walk(up_hops, upstream=True), then downstream: the same walks, with hops of
         both directions asked together where the database takes that (lineage.sql)."""
-        fetched = self._fetch_both(up_hops, down_hops)
+        fetched = self._fetch_both(up_hops, down_hops) if self.index is None else {}
         self.walk(up_hops, upstream=True, fetched=fetched)
         self.walk(down_hops, upstream=False, fetched=fetched)
+        if self.index is None:
+            index.wanted(len(self.levels))  # a wide walk by SQL: worth building one
 
     def _fetch_both(self, up_hops, down_hops):
         """Hop h of each direction in one round trip, while both frontiers are narrow. The
@@ -381,8 +445,18 @@ class Graph:
         runs = {key: level for key, level in self.levels.items() if is_run(key)}
         if not runs:
             return
-        rows = sql.query(*sql.hop([pk_of(key) for key in runs], None, from_versions=False))
+        rows = self.rows([pk_of(key) for key in runs], None, from_versions=False)
         self._add(rows, None, to_run=False, levels_of_runs=runs)
+
+
+def _sources(keys, sources, wanted):
+    """{key: the sources of its rows, in their order} of the `wanted` keys, from the
+    arrays of a hop's rows (key, source)."""
+    found = defaultdict(tuple)
+    for key, source in zip(keys.tolist(), sources.tolist(), strict=True):
+        if key in wanted:
+            found[key] += (source,)
+    return found
 
 
 def filtered_out(graph, view):
@@ -763,7 +837,7 @@ def grow_hop(graph, keys, upstream):
         return []
     level = graph.levels[keys[0]] + (-1 if upstream else 1)
     to_run = not is_run(keys[0])
-    rows = sql.query(*sql.hop([pk_of(key) for key in keys], upstream, from_versions=to_run))
+    rows = graph.rows([pk_of(key) for key in keys], upstream, from_versions=to_run)
     return graph._add(rows, level, to_run)
 
 

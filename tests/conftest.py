@@ -177,6 +177,18 @@ def fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def no_lineage_index(settings):
+    """No test finds the edges in memory that another left (lineage.index), and none
+    builds them unasked: tests/lineage/test_index.py builds them where it means to."""
+    from lineage import index
+
+    settings.LINEAGE_INDEX_NODES = 0
+    index.forget()
+    yield
+    index.forget()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def no_connections_left(django_db_setup, django_db_blocker):
     """Servers the tests started (live_server threads, gunicorn) keep their connections

@@ -1,7 +1,9 @@
+import functools
+
 import pytest
 from django.db import connection
 
-from lineage import sql
+from lineage import index, sql
 
 # The engine reads the graph through more than one path (lineage.sql): every test of it
 # runs through each, so each gives exactly the answers written in the tests.
@@ -17,11 +19,30 @@ if connection.vendor != "postgresql":  # SQLite has one form of hop, one query a
     WALKS = {"one query a round trip": {}}
 
 
+# And from the edges in memory (lineage.index), built again from what the test's own
+# transaction sees whenever the clock moved: these runs check the index's answers; its
+# freshness across transactions is test_index.py's.
+INDEX = "from the edges in memory"
+WALKS[INDEX] = {}
+
+
+def index_of_now(built):
+    """lineage.index.current(), for the state this test's transaction sees; `built`: the
+    index built last in this test, by its tick."""
+    tick = index.clock()
+    if tick is None or built.get("tick") != tick:
+        with connection.cursor() as cursor:
+            built.update(tick=tick, index=index.arrays(*index.read(cursor)))
+    return built["index"]
+
+
 @pytest.fixture(autouse=True, params=list(WALKS))
 def walk(request, monkeypatch):
-    """Which of the engine's SQL paths the test reads through."""
+    """Which of the engine's paths the test reads the graph through."""
     for name, value in WALKS[request.param].items():
         monkeypatch.setattr(sql, name, value)
+    if request.param == INDEX:
+        monkeypatch.setattr(index, "current", functools.partial(index_of_now, {}))
     return request.param
 
 
