@@ -72,6 +72,7 @@ CLUSTER_MIN = 5
 MEMBERS_LISTED = 50
 MEMBERS_KEPT = 600  # seconds a drawn view's clusters stay searchable without computing it
 RAW_FACTOR = 50  # how many raw nodes the walk may visit per node it may return
+GATHERED_WIDE = 200  # rows a hop on the index needs to be recorded column by column
 
 
 def lineage_view(base_id, view=None, user=None):
@@ -303,9 +304,15 @@ class Graph:
             if len(self.levels) >= self.raw_limit:
                 self.truncated = True
                 return
-            way = index.direction(upstream, from_versions=to_run)
+            way, level = index.direction(upstream, from_versions=to_run), -hop if upstream else hop
             near, far, info = self.index.gather(frontier, way, from_versions=to_run)
-            frontier = self._add_gathered(near, far, info, way, -hop if upstream else hop, to_run)
+            if len(far) >= GATHERED_WIDE:
+                frontier = self._add_gathered(near, far, info, way, level, to_run)
+            else:  # a few rows: numpy's cost a call would outweigh the loop's
+                rows = index.rows(near, far, info, way, from_versions=to_run)
+                new = self._add(rows, level, to_run)
+                frontier = np.array([key >> 1 for key in new], dtype=np.int64)
+                self.seen[int(to_run)][frontier] = True  # runs' mask when it reached runs
             to_run = not to_run
 
     def _add_gathered(self, near, far, info, way, level, to_run):

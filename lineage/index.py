@@ -87,13 +87,10 @@ class Index:
         both ways."""
         pks = np.asarray(pks, dtype=np.int64)
         directions = (USES, LOGS) if upstream is None else (direction(upstream, from_versions),)
-        rows = []
+        found = []
         for way in directions:
-            near, far, info = self.gather(pks, way, from_versions)
-            runs, versions = (far, near) if from_versions else (near, far)
-            columns = [c.tolist() for c in (runs, versions, *info)]
-            rows += zip(*columns[:2], repeat(way, len(far)), *columns[2:], strict=True)
-        return rows
+            found += rows(*self.gather(pks, way, from_versions), way, from_versions)
+        return found
 
     def gather(self, pks, way, from_versions):
         """(near pks, far pks, the far nodes' info as columns) of the edges of direction
@@ -109,6 +106,13 @@ class Index:
         """Fresh masks of the nodes a walk has met, for Graph's walk on the index: the
         versions' (index 0) and the runs' (index 1), as a key's low bit says."""
         return tuple(np.zeros(len(a), dtype=bool) for a in (self.sequences, self.job_types))
+
+
+def rows(near, far, info, way, from_versions):
+    """What Index.gather gives, as sql.hop's rows (run pk, version pk, direction, *info)."""
+    runs, versions = (far, near) if from_versions else (near, far)
+    columns = [c.tolist() for c in (runs, versions, *info)]
+    return list(zip(*columns[:2], repeat(way, len(far)), *columns[2:], strict=True))
 
 
 def direction(upstream, from_versions):

@@ -3,7 +3,7 @@ import functools
 import pytest
 from django.db import connection
 
-from lineage import index, sql
+from lineage import engine, index, sql
 
 # The engine reads the graph through more than one path (lineage.sql): every test of it
 # runs through each, so each gives exactly the answers written in the tests.
@@ -43,6 +43,7 @@ def walk(request, monkeypatch):
         monkeypatch.setattr(sql, name, value)
     if request.param == INDEX:
         monkeypatch.setattr(index, "current", functools.partial(index_of_now, {}))
+        monkeypatch.setattr(engine, "GATHERED_WIDE", 2)  # both ways of recording a hop
     return request.param
 
 
