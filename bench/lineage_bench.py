@@ -8,7 +8,9 @@
    bench/out/graph-<edges>/ as CSV files.
 2. Loads it into an SQLite file and a PostgreSQL database (`lineage_bench` on
    127.0.0.1:5432) with the app's own schema, and times `lineage.engine.lineage_view`
-   (default view: clusters on) end to end, JSON included, in one subprocess per database.
+   (default view: clusters on) end to end, JSON included, in one subprocess per database,
+   each case by both walks in turns: by SQL, and on the edges in memory (lineage.index,
+   built first and checked to give every case's answer exactly as the SQL walk does).
 3. Times the peers on the same edges in their own virtualenv (bench/.venv-mlmd, created
    here, because ml-metadata 1.17.1 pins protobuf<5): networkx walking the edges in
    memory (the floor) and ML Metadata's get_lineage_subgraph with its artifacts and
@@ -138,8 +140,12 @@ def read(folder, name):
 
 
 def engine_worker(folder, database_url, repeat):
+    """Time the views on one database, each case by both walks alternating: by SQL
+    ("sql") and on the edges in memory ("index": lineage.index, built first; every
+    answer checked against the SQL walk's). {walk: {case: times...}, "built": ...}."""
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ["LINEAGE_INDEX_NODES"] = "0"  # built here when asked for, not by a view
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -148,6 +154,7 @@ def engine_worker(folder, database_url, repeat):
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from lineage import index
     from lineage.engine import View, lineage_view
 
     call_command("migrate", verbosity=0)
@@ -157,32 +164,51 @@ def engine_worker(folder, database_url, repeat):
             started = time.perf_counter()
             load(folder, connection)
             print(f"  loaded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-    bases = json.loads((folder / "bases.json").read_text())
-    results = {}
+    cases = list(_cases(json.loads((folder / "bases.json").read_text()), View))
+    by_sql = [json.dumps(lineage_view(node, view)) for _, node, view in cases]
+    started = time.perf_counter()
+    walks = {"sql": None, "index": index.build()}
+    built = {"seconds": time.perf_counter() - started, "bytes": walks["index"].nbytes()}
+    assert [json.dumps(lineage_view(node, view)) for _, node, view in cases] == by_sql
+    results = {walk: {} for walk in walks}
     with transaction.atomic():  # the signed-in user is rolled back: the data stays as loaded
         # The project's entity is their username: they see every node, as the trusted
         # caller does, through the access checks every page and API answer goes through.
         user = get_user_model().objects.create_user("bench")
-        for label, (kind, index) in bases.items():
-            for hops in HOPS:
-                node = f"{kind}:{index + 1}"
-                view = View(upstream=hops, downstream=hops)
-                answer = json.dumps(lineage_view(node, view))
-                assert json.dumps(lineage_view(node, view, user)) == answer
-                result = {"bytes": len(answer)}
-                for name, who in (("times", None), ("user_times", user)):
-                    times, paused = [], []
-                    for _ in range(repeat + 2):
-                        with gc_pauses() as pauses:
-                            started = time.perf_counter()
-                            json.dumps(lineage_view(node, view, who))
-                            times.append(time.perf_counter() - started)
-                        paused.append(sum(pauses))
-                    result[name] = times[2:]
-                    result.setdefault("gc", paused[2:])
-                results[f"{label}|{hops}"] = result
+        for (case, node, view), answer in zip(cases, by_sql, strict=True):
+            assert json.dumps(lineage_view(node, view, user)) == answer
+            for walk in walks:
+                results[walk][case] = {"bytes": len(answer)}
+            for name, who in (("times", None), ("user_times", user)):
+                for walk, (spent, paused) in _alternating(walks, index, node, view, who, repeat):
+                    results[walk][case][name] = spent
+                    results[walk][case].setdefault("gc", paused)
         transaction.set_rollback(True)
-    print(json.dumps(results))
+    print(json.dumps({**results, "built": built}))
+
+
+def _alternating(walks, index, node, view, who, repeat):
+    """(walk, (seconds of each view, GC pauses in each)) of `repeat` views by each walk,
+    taken in turns (two more first, not counted), so the machine's drift hits both."""
+    from lineage.engine import lineage_view
+
+    spent = {walk: ([], []) for walk in walks}
+    for _ in range(repeat + 2):
+        for walk, built in walks.items():
+            index._index = built  # the process's index, or none: the SQL walk
+            with gc_pauses() as pauses:
+                started = time.perf_counter()
+                json.dumps(lineage_view(node, view, who))
+                spent[walk][0].append(time.perf_counter() - started)
+            spent[walk][1].append(sum(pauses))
+    return [(walk, (times[2:], paused[2:])) for walk, (times, paused) in spent.items()]
+
+
+def _cases(bases, View):
+    """("label|hops", node id, view) of every case, in the table's order."""
+    for label, (kind, index) in bases.items():
+        for hops in HOPS:
+            yield f"{label}|{hops}", f"{kind}:{index + 1}", View(upstream=hops, downstream=hops)
 
 
 class gc_pauses:
@@ -328,38 +354,34 @@ def table(columns, rows):
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
+SYSTEMS = {  # the engine's columns: a database and a walk (by SQL, or "-index": in memory)
+    "sqlite": "SQLite",
+    "sqlite-index": "in memory",
+    "postgres": "PostgreSQL",
+    "postgres-index": "in memory",
+}
+
+
 def report(edges, results, repeat):
     p50 = {k: {c: statistics.median(v["times"]) for c, v in r.items()} for k, r in results.items()}
     rows = []
     for case in results["sqlite"]:
-        label, hops = case.split("|")
-        row = [label, hops]
-        for system in ("sqlite", "postgres", "networkx", "mlmd"):
+        row = case.split("|")
+        for system in (*SYSTEMS, "networkx", "mlmd"):
             slow = p95(results[system][case]["times"])
             row.append(f"{ms(p50[system][case]):.1f} / {ms(slow):.1f}")
-        row.append(results["sqlite"][case]["bytes"])
-        row.append(results["mlmd"][case]["bytes"])
-        for db in ("sqlite", "postgres"):
-            row.append(f"{p50[db][case] / p50['networkx'][case]:.1f}x")
-            row.append(f"{p50[db][case] / p50['mlmd'][case]:.2f}x")
+        row += [results["sqlite"][case]["bytes"], results["mlmd"][case]["bytes"]]
+        for peer in ("networkx", "mlmd"):
+            row += [f"{p50[db][case] / p50[peer][case]:.2f}x" for db in SYSTEMS]
         rows.append(row)
     print(f"\nLineage engine, {edges:,} edges, {repeat} timed runs per case (p50 / p95 in ms)")
     print(f"machine: {os.cpu_count()} cores, {sys.platform}, Python {sys.version.split()[0]}\n")
+    names = list(SYSTEMS.values())
+    short = ["SQLite", "SQLite mem", "PG", "PG mem"]
     table(
-        [
-            "base",
-            "hops",
-            "SQLite",
-            "PostgreSQL",
-            "networkx",
-            "MLMD",
-            "our bytes",
-            "MLMD bytes",
-            "SQLite/nx",
-            "SQLite/MLMD",
-            "PG/nx",
-            "PG/MLMD",
-        ],
+        ["base", "hops", *names, "networkx", "MLMD", "our bytes", "MLMD bytes"]
+        + [f"{name}/nx" for name in short]
+        + [f"{name}/MLMD" for name in short],
         rows,
     )
     signed_in_report(results)
@@ -371,35 +393,49 @@ def signed_in_report(results):
     rows = []
     for case in results["sqlite"]:
         row = case.split("|")
-        for db in ("sqlite", "postgres"):
-            trusted = statistics.median(results[db][case]["times"])
-            signed_in = statistics.median(results[db][case]["user_times"])
+        for system in SYSTEMS:
+            trusted = statistics.median(results[system][case]["times"])
+            signed_in = statistics.median(results[system][case]["user_times"])
             row += [f"{ms(trusted):.1f}", f"{ms(signed_in):.1f}"]
         mlmd = results.get("mlmd", {}).get(case)
         if mlmd:
-            user_pg = statistics.median(results["postgres"][case]["user_times"])
+            user_pg = statistics.median(results["postgres-index"][case]["user_times"])
             row.append(f"{user_pg / statistics.median(mlmd['times']):.2f}x")
         rows.append(row)
     print("\nThe same views signed in (a user whose project it is), p50 in ms\n")
-    columns = ["base", "hops", "SQLite", "signed in", "PostgreSQL", "signed in"]
-    table(columns + (["PG signed in/MLMD"] if "mlmd" in results else []), rows)
+    columns = ["base", "hops"]
+    for name in SYSTEMS.values():
+        columns += [name, "signed in"]
+    table(columns + (["PG mem signed in/MLMD"] if "mlmd" in results else []), rows)
 
 
 def engine_report(edges, results, repeat):
     rows = []
     for case in results["sqlite"]:
-        label, hops = case.split("|")
-        row = [label, hops]
-        for system in ("sqlite", "postgres"):
+        row = case.split("|")
+        for system in SYSTEMS:
             result = results[system][case]
             p50, gc_p50 = statistics.median(result["times"]), statistics.median(result["gc"])
             row += [f"{ms(p50):.1f}", f"{gc_p50 / p50:.0%}"]
         rows.append(row + [results["sqlite"][case]["bytes"]])
     print(f"\nLineage engine, {edges:,} edges, {repeat} timed runs per case (p50 in ms)")
     print(f"machine: {os.cpu_count()} cores, {sys.platform}, Python {sys.version.split()[0]}\n")
-    columns = ["base", "hops", "SQLite", "SQLite GC", "PostgreSQL", "PostgreSQL GC", "bytes"]
-    table(columns, rows)
+    columns = ["base", "hops"]
+    for name in SYSTEMS.values():
+        columns += [name, "GC"]
+    table(columns + ["bytes"], rows)
     signed_in_report(results)
+
+
+def built_report(built):
+    """How long each database took to give the index, and its size."""
+    print()
+    for system, info in built.items():
+        database = SYSTEMS[system]
+        print(
+            f"edges in memory ({database}): built in {info['seconds']:.1f} s,"
+            f" {info['bytes'] / 2**20:.0f} MiB of arrays"
+        )
 
 
 def main():
@@ -422,17 +458,22 @@ def main():
     sqlite_url = f"sqlite:///{OUT / f'lineage-{args.edges}.sqlite3'}"
     _create_pg_database(f"lineage_bench_{args.edges}")
     pg_url = f"{PG_URL}_{args.edges}"
-    for system, url in (("sqlite", sqlite_url), ("postgres", pg_url)):
-        print(f"engine on {system}…", file=sys.stderr)
+    built = {}
+    for database, url in (("sqlite", sqlite_url), ("postgres", pg_url)):
+        print(f"engine on {database}…", file=sys.stderr)
         command = [sys.executable, __file__, "--worker", "engine", "--edges", str(args.edges)]
         command += ["--repeat", str(args.repeat), "--database-url", url]
-        results[system] = run_json(command)
+        answer = run_json(command)
+        built[database] = answer["built"]
+        results[database], results[f"{database}-index"] = answer["sql"], answer["index"]
     if args.engine_only:
-        return engine_report(edges, results, args.repeat)
+        engine_report(edges, results, args.repeat)
+        return built_report(built)
     print("peers (networkx, ML Metadata)…", file=sys.stderr)
     peers = [peer_python(), str(BENCH / "lineage_peers.py"), str(folder), str(args.repeat)]
     results.update(run_json(peers))
     report(edges, results, args.repeat)
+    built_report(built)
 
 
 def _create_pg_database(name):
