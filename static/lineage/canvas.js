@@ -11,6 +11,7 @@ const LINE = 19.5;  // px per label line: 15px at Cytoscape's line-height 1.3
 const ARROW = 9;  // px from an arrow's tip to its base
 const TAP_SLOP = 4;  // px a press may move and still be a click, not a pan
 const DASH = [6, 4];
+const TRUNK = 16;  // px from a node's side to the trunk its edges into the next column share
 
 // How a node's outline and fill are drawn, by what it is.
 function nodeLook(data, colors) {
@@ -73,14 +74,28 @@ function borderPoint(from, to) {
   return { x: to.x + dx * Math.min(scale, 1), y: to.y + dy * Math.min(scale, 1) };
 }
 
+// The points an edge is drawn through: out of its source's side, along a trunk just past
+// it, into its target's side, so that a hub's thousands of edges into the next column
+// draw as one trunk with a stub into each node (a comb) instead of a solid wedge of
+// lines. Ends too close for a trunk between them (one column) keep a straight line.
+function route({ source, target }) {
+  const way = target.x >= source.x ? 1 : -1;
+  const start = { x: source.x + (way * source.w) / 2, y: source.y };
+  const end = { x: target.x - (way * target.w) / 2, y: target.y };
+  if ((end.x - start.x) * way < 2 * TRUNK) return [source, borderPoint(source, target)];
+  const trunk = start.x + way * TRUNK;
+  return [start, { x: trunk, y: start.y }, { x: trunk, y: end.y }, end];
+}
+
 function strokeEdges(ctx, edges, zoom) {
   for (const kind of new Set(edges.map((e) => e.kind))) {
     const { line, dash } = edgeLook(kind);
     ctx.beginPath();
-    for (const { source, target, kind: k } of edges) {
-      if (k !== kind) continue;
-      ctx.moveTo(source.x, source.y);
-      ctx.lineTo(target.x, target.y);
+    for (const edge of edges) {
+      if (edge.kind !== kind) continue;
+      const [first, ...rest] = route(edge);
+      ctx.moveTo(first.x, first.y);
+      for (const { x, y } of rest) ctx.lineTo(x, y);
     }
     ctx.setLineDash(dash ? DASH.map((d) => d / Math.max(zoom, 0.25)) : []);
     ctx.strokeStyle = line;
@@ -93,10 +108,11 @@ function strokeEdges(ctx, edges, zoom) {
 function fillArrows(ctx, edges) {
   for (const kind of new Set(edges.map((e) => e.kind))) {
     ctx.beginPath();
-    for (const { source, target, kind: k } of edges) {
-      if (k !== kind) continue;
-      const tip = borderPoint(source, target);
-      const angle = Math.atan2(tip.y - source.y, tip.x - source.x);
+    for (const edge of edges) {
+      if (edge.kind !== kind) continue;
+      const points = route(edge);
+      const [from, tip] = points.slice(-2);
+      const angle = Math.atan2(tip.y - from.y, tip.x - from.x);
       ctx.moveTo(tip.x, tip.y);
       ctx.lineTo(tip.x - ARROW * Math.cos(angle - 0.45), tip.y - ARROW * Math.sin(angle - 0.45));
       ctx.lineTo(tip.x - ARROW * Math.cos(angle + 0.45), tip.y - ARROW * Math.sin(angle + 0.45));

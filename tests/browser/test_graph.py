@@ -411,6 +411,7 @@ def test_it_shows_hostile_names_as_text_in_cluster_panels_and_the_hidden_list(pa
 
 
 # The labels of the nodes a large view's last frame drew labelled.
+TRUNK = 16  # px past a node's side where a large view's edges turn (canvas.js)
 LABELLED = (
     "window.lineageFrame.labelled.map(id => window.lineageGraph.getElementById(id).data('label'))"
 )
@@ -474,9 +475,11 @@ def ink(page, label):
 
 def edges_of(page, label):
     """[kind, id, share of gaps] of each edge of a node in a large view: the share of the
-    points along it, between the two nodes' boxes, where its canvas has no ink."""
+    points along it, between the two nodes' boxes, where its canvas has no ink. An edge
+    runs out of its source's side, along a trunk TRUNK px past it, into its target's side
+    (canvas.js route(); between columns, as here)."""
     return page.evaluate(
-        """(label) => {
+        """([label, trunk]) => {
             const cy = window.lineageGraph;
             const ratio = window.devicePixelRatio || 1;
             const ctx = document.getElementById('lineage-large').getContext('2d');
@@ -485,12 +488,27 @@ def edges_of(page, label):
                 return Math.abs(x - at.x) <= n.data('_width') * cy.zoom() / 2 + 3
                     && Math.abs(y - at.y) <= n.data('_height') * cy.zoom() / 2 + 3;
             };
+            const side = (n, way) => n.renderedPosition().x + way * n.data('_width') * cy.zoom() / 2;
+            const along = (e) => {  // the route's points, rendered
+                const [s, t] = [e.source().renderedPosition(), e.target().renderedPosition()];
+                const way = t.x >= s.x ? 1 : -1;
+                const bend = side(e.source(), way) + way * trunk * cy.zoom();
+                const corners = [[bend, s.y], [bend, t.y], [side(e.target(), -way), t.y]];
+                const points = [];
+                let from = [side(e.source(), way), s.y];
+                for (const to of corners) {
+                    for (let i = 0; i < 150; i++) {
+                        points.push([from[0] + (to[0] - from[0]) * i / 150,
+                                     from[1] + (to[1] - from[1]) * i / 150]);
+                    }
+                    from = to;
+                }
+                return points;
+            };
             const node = cy.nodes().filter(n => n.data('label') === label)[0];
             return node.connectedEdges().map(e => {
-                const [s, t] = [e.source().renderedPosition(), e.target().renderedPosition()];
                 let [points, gaps] = [0, 0];
-                for (let i = 1; i < 400; i++) {
-                    const [x, y] = [s.x + (t.x - s.x) * i / 400, s.y + (t.y - s.y) * i / 400];
+                for (const [x, y] of along(e)) {
                     if (inside(e.source(), x, y) || inside(e.target(), x, y)) continue;
                     if (x < 0 || y < 0 || x > cy.width() || y > cy.height()) continue;
                     points++;
@@ -500,7 +518,7 @@ def edges_of(page, label):
                 return [e.data('kind'), e.id(), points ? gaps / points : -1];
             });
         }""",
-        label,
+        [label, TRUNK],
     )
 
 
