@@ -174,9 +174,7 @@ def build():
     try:
         _last_build = time.monotonic()
         snapshot = _read()
-        if snapshot is None:
-            return None
-        _index = arrays(*snapshot)
+        _index = arrays(*snapshot) if snapshot is not None else None  # None: flushed
         return _index
     finally:
         _building.release()

@@ -488,7 +488,8 @@ def edges_of(page, label):
                 return Math.abs(x - at.x) <= n.data('_width') * cy.zoom() / 2 + 3
                     && Math.abs(y - at.y) <= n.data('_height') * cy.zoom() / 2 + 3;
             };
-            const side = (n, way) => n.renderedPosition().x + way * n.data('_width') * cy.zoom() / 2;
+            const side = (n, way) =>
+                n.renderedPosition().x + way * n.data('_width') * cy.zoom() / 2;
             const along = (e) => {  // the route's points, rendered
                 const [s, t] = [e.source().renderedPosition(), e.target().renderedPosition()];
                 const way = t.x >= s.x ? 1 : -1;
