@@ -3,9 +3,10 @@
     BIND=0.0.0.0:8000 WEB_CONCURRENCY=4 WEB_THREADS=4 make serve
 
 Threaded workers (gthread): WEB_CONCURRENCY processes, each answering WEB_THREADS
-requests at once, so a process holds at most WEB_THREADS database connections. A long
-upload occupies one thread, not a process, and the process keeps reporting alive while
-it streams, so WEB_TIMEOUT only ends a process that stopped responding, never a slow upload.
+requests at once, so a process holds at most WEB_THREADS database connections (one more
+while it builds its lineage index, lineage/index.py). A long upload occupies one thread,
+not a process, and the process keeps reporting alive while it streams, so WEB_TIMEOUT
+only ends a process that stopped responding, never a slow upload.
 """
 
 import os
