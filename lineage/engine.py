@@ -304,7 +304,7 @@ class Graph:
             if len(self.levels) >= self.raw_limit:
                 self.truncated = True
                 return
-            way, level = index.direction(upstream, from_versions=to_run), -hop if upstream else hop
+            way, level = sql.direction(upstream, from_versions=to_run), -hop if upstream else hop
             near, far, info = self.index.gather(frontier, way, from_versions=to_run)
             if len(far) >= GATHERED_WIDE:
                 frontier = self._add_gathered(near, far, info, way, level, to_run)

@@ -86,7 +86,7 @@ class Index:
         runs upstream to the versions they used, downstream to those they logged; None,
         both ways."""
         pks = np.asarray(pks, dtype=np.int64)
-        directions = (USES, LOGS) if upstream is None else (direction(upstream, from_versions),)
+        directions = (USES, LOGS) if upstream is None else (sql.direction(upstream, from_versions),)
         found = []
         for way in directions:
             found += rows(*self.gather(pks, way, from_versions), way, from_versions)
@@ -113,13 +113,6 @@ def rows(near, far, info, way, from_versions):
     runs, versions = (far, near) if from_versions else (near, far)
     columns = [c.tolist() for c in (runs, versions, *info)]
     return list(zip(*columns[:2], repeat(way, len(far)), *columns[2:], strict=True))
-
-
-def direction(upstream, from_versions):
-    """The edges' direction a hop follows (sql.hop's rule)."""
-    if from_versions:
-        return LOGS if upstream else USES
-    return USES if upstream else LOGS
 
 
 def current():

@@ -183,6 +183,15 @@ def _prepared(queries):
     return results
 
 
+def direction(upstream, from_versions):
+    """The edges' direction a hop follows: from versions upstream to the runs that logged
+    them, downstream to those that used them; from runs upstream to the versions they
+    used, downstream to those they logged."""
+    if from_versions:
+        return LOGS if upstream else USES
+    return USES if upstream else LOGS
+
+
 def hop(pks, upstream, from_versions):
     """(sql, params) of one hop's edges, with each far node's info. From versions to their
     runs: upstream, the runs that logged them; downstream, the runs that used them. From
@@ -195,8 +204,7 @@ def hop(pks, upstream, from_versions):
         sql, params = HOPS["sqlite", from_versions], [json.dumps(pks)]
     if upstream is None:
         return sql, params
-    direction = (LOGS if upstream else USES) if from_versions else (USES if upstream else LOGS)
-    return sql + " AND e.direction = %s", [*params, direction]
+    return sql + " AND e.direction = %s", [*params, direction(upstream, from_versions)]
 
 
 def runs_of_version(pk, direction):
@@ -296,7 +304,7 @@ def beyond(parts, up_to):
     limit = int(up_to) + 1
     for index, (pks, runs, upstream, alone, known) in enumerate(parts):
         near, far = ("run_id", "version_id") if runs else ("version_id", "run_id")
-        direction = (USES if upstream else LOGS) if runs else (LOGS if upstream else USES)
+        way = direction(upstream, from_versions=not runs)
         info, table = BEYOND_INFO[runs]
         if known is not None:
             met, unmet_params = id_rows(known)
@@ -310,7 +318,7 @@ def beyond(parts, up_to):
                     f" WHERE e.{near} = s.value AND e.direction = %s{unmet} LIMIT {limit}) c),"
                     f" {nulls} FROM {nodes}"
                 )
-                params += [direction, *unmet_params, *node_params]
+                params += [way, *unmet_params, *node_params]
             else:
                 where, where_params = id_list(pks)
                 selects.append(
@@ -318,20 +326,20 @@ def beyond(parts, up_to):
                     f" FROM {_EDGE} e WHERE e.{near} {where} AND e.direction = %s{unmet}"
                     f" LIMIT {limit}) c), {nulls}"
                 )
-                params += [*where_params, direction, *unmet_params]
+                params += [*where_params, way, *unmet_params]
             continue
         if alone and postgres:  # each node's first edges (one direction: each far once)
             source = (
                 f"unnest(%s::bigint[]) s(value) CROSS JOIN LATERAL (SELECT e.{near}, e.{far}"
                 f" FROM {_EDGE} e WHERE e.{near} = s.value AND e.direction = %s LIMIT {limit}) d"
             )
-            part_params = [list(pks), direction]
+            part_params = [list(pks), way]
         elif alone:
             source = (
                 f"json_each(%s) s JOIN {_EDGE} d ON d.id IN (SELECT e.id FROM {_EDGE} e"
                 f" WHERE e.{near} = s.value AND e.direction = %s LIMIT {limit})"
             )
-            part_params = [json.dumps(list(pks)), direction]
+            part_params = [json.dumps(list(pks)), way]
         else:  # the cluster's first edges, not distinct: DISTINCT read all of a hub's
             if postgres:  # unnested: an array of 20,000 ids cost 20 ms of planning (HOPS)
                 edges = f"unnest(%s::bigint[]) f(id) JOIN {_EDGE} e ON e.{near} = f.id WHERE"
@@ -340,7 +348,7 @@ def beyond(parts, up_to):
                 edges = f"{_EDGE} e WHERE e.{near} IN (SELECT value FROM json_each(%s)) AND"
                 edge_params = [json.dumps(list(pks))]
             source = f"(SELECT e.{far} FROM {edges} e.direction = %s LIMIT {limit}) d"
-            part_params = [*edge_params, direction]
+            part_params = [*edge_params, way]
         group = f"d.{near}" if alone else "0"
         selects.append(
             f"SELECT {int(index)}, {group}, d.{far}, {info} FROM {source} {table.format(far=far)}"
