@@ -61,14 +61,13 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 
 from registry.errors import InvalidName, NotFound
-from registry.models import is_generated
 
 from . import access, index, sql
 from .keys import is_run, key_of_id, kind_of, node_id, pk_of
+from .rules import CLUSTER_MIN, cluster_id, keeps
 from .sql import LOGS, USES
 from .view import View
 
-CLUSTER_MIN = 5
 MEMBERS_LISTED = 50
 MEMBERS_KEPT = 600  # seconds a drawn view's clusters stay searchable without computing it
 RAW_FACTOR = 50  # how many raw nodes the walk may visit per node it may return
@@ -171,7 +170,7 @@ def _first_hop_runs(base, view, cluster_id, user):
         runs = access.visible_runs(user).filter(pk__in=sql.runs_of_version(pk_of(base), direction))
         label = Coalesce(NullIf("name", Value("")), "run_id")  # label_of's, in SQL
         rows = sql.fetch_all(runs.order_by("pk").values_list("job_type", "pk", label))
-        ours = [t for t in {row[0] for row in rows} if _cluster_id(level, 1, t, base) == cluster_id]
+        ours = [t for t in {row[0] for row in rows} if cluster_id(level, 1, t, base) == cluster_id]
         if not ours or (view.job_types and ours[0] not in view.job_types):
             continue
         skipped = {_node_or_none(text) for text in view.extract}
@@ -481,18 +480,6 @@ def filtered_out(graph, view):
     return removed
 
 
-def keeps(key, info, view, sequences):
-    """Whether the view's filters keep a node, from its `info` row. Generated kinds are
-    recognised by type and name too, not only by the flag set when a version is logged."""
-    if is_run(key):  # info[0]: its job type
-        return not view.job_types or info[0] in view.job_types
-    sequence, flagged = info[:2]
-    artifact_type, name = sequences[sequence]
-    if (flagged or is_generated(artifact_type, name)) and not view.generated:
-        return False
-    return not view.artifact_types or artifact_type in view.artifact_types
-
-
 def bridge(edges, kept, removed):
     """The edges between kept nodes, plus a "path" edge wherever kept nodes were joined
     only through nodes the view removed."""
@@ -571,7 +558,7 @@ def cluster(graph, kept, edges, view, toward=None, hidden=frozenset()):
             groups[(key & 1, group, anchor)].append(key)
         for (kind, group, anchor), members in groups.items():
             if len(members) >= CLUSTER_MIN:
-                ident = _cluster_id(level, kind, group, anchor)
+                ident = cluster_id(level, kind, group, anchor)
                 clusters.update(dict.fromkeys(members, ident))
                 members_of[ident] = sorted(members)  # one kind: by key is by pk
     return clusters, members_of
@@ -597,13 +584,6 @@ def _node_or_none(text):
         return key_of_id(text)
     except InvalidName:
         return None
-
-
-def _cluster_id(level, kind, group, anchor):
-    kind = "run" if kind else "artifact"
-    text = f"{level}|{kind}|{group}|{anchor if isinstance(anchor, str) else node_id(anchor)}"
-    # Keyed: an id made of a placeholder's neighbour must not give that neighbour away.
-    return "cluster:" + access.opaque(text)[:12]
 
 
 # ---- the answer ------------------------------------------------------------------------

@@ -68,6 +68,8 @@ class Index:
     from_versions: dict  # direction -> Adjacency from versions to runs
     from_runs: dict  # direction -> Adjacency from runs to versions
     job_types: np.ndarray  # run pk -> its job type (objects: the strings themselves)
+    job_codes: np.ndarray  # run pk -> its job type's number: job_types[pk] is names[code]
+    job_names: tuple  # the distinct job types, by number
     run_projects: np.ndarray  # run pk -> its project's pk
     sequences: np.ndarray  # version pk -> its sequence's pk
     flags: np.ndarray  # version pk -> (generated, deleted)
@@ -76,7 +78,7 @@ class Index:
     def nbytes(self):
         """The arrays' size (a job type's string is shared, counted once in the database)."""
         adjacencies = [*self.from_versions.values(), *self.from_runs.values()]
-        arrays = [self.job_types, self.run_projects, self.sequences, self.flags]
+        arrays = [self.job_types, self.job_codes, self.run_projects, self.sequences, self.flags]
         arrays += [a for adjacency in adjacencies for a in (adjacency.start, adjacency.far)]
         return sum(a.nbytes for a in arrays)
 
@@ -243,6 +245,9 @@ def arrays(tick, edges, runs, versions):
     versions_size = int(versions[:, 0].max(initial=0)) + 1
     job_types = np.empty(runs_size, dtype=object)
     job_types[run_pks] = types
+    numbers = {}
+    job_codes = np.zeros(runs_size, dtype=np.int64)
+    job_codes[run_pks] = [numbers.setdefault(name, len(numbers)) for name in types]
     run_projects = np.zeros(runs_size, dtype=np.int64)
     run_projects[run_pks] = projects
     sequences = np.zeros(versions_size, dtype=np.int64)
@@ -257,6 +262,8 @@ def arrays(tick, edges, runs, versions):
         },
         from_runs={d: Adjacency.of(run[m], version[m], runs_size) for d, m in directions.items()},
         job_types=job_types,
+        job_codes=job_codes,
+        job_names=tuple(numbers),
         run_projects=run_projects,
         sequences=sequences,
         flags=flags,
