@@ -62,9 +62,9 @@ from django.urls import reverse
 
 from registry.errors import InvalidName, NotFound
 
-from . import access, index, sql
+from . import access, index, rules, sql
 from .keys import is_run, key_of_id, kind_of, node_id, pk_of
-from .rules import CLUSTER_MIN, cluster_id, keeps
+from .rules import CLUSTER_MIN, keeps
 from .sql import LOGS, USES
 from .view import View
 
@@ -170,7 +170,9 @@ def _first_hop_runs(base, view, cluster_id, user):
         runs = access.visible_runs(user).filter(pk__in=sql.runs_of_version(pk_of(base), direction))
         label = Coalesce(NullIf("name", Value("")), "run_id")  # label_of's, in SQL
         rows = sql.fetch_all(runs.order_by("pk").values_list("job_type", "pk", label))
-        ours = [t for t in {row[0] for row in rows} if cluster_id(level, 1, t, base) == cluster_id]
+        ours = [
+            t for t in {row[0] for row in rows} if rules.cluster_id(level, 1, t, base) == cluster_id
+        ]
         if not ours or (view.job_types and ours[0] not in view.job_types):
             continue
         skipped = {_node_or_none(text) for text in view.extract}
@@ -232,6 +234,74 @@ def compute(base_id, view, user=None, grows=()):
 # ---- the walk --------------------------------------------------------------------------
 
 
+def _recorded(name):
+    """An attribute of the walk kept in dicts: hops held as arrays (Graph.pending) are
+    written into them on first use, so every reader sees the whole walk."""
+    attr = "_" + name
+
+    def get(graph):
+        if graph.pending:
+            graph._record_pending()
+        return getattr(graph, attr)
+
+    def set_(graph, value):
+        setattr(graph, attr, value)
+
+    return property(get, set_)
+
+
+@dataclass
+class Gathered:
+    """One wide hop on the index, as arrays: its edges (sources, targets, all of `way`),
+    its rows' near ends, whether it met a node met before; the nodes it reached first,
+    with their info columns and the near end of each one's first row; `several`: the
+    fresh rows' (far, near) keys where a node was reached from several (`several_keys`)."""
+
+    way: str
+    level: int
+    to_run: bool
+    sources: np.ndarray
+    targets: np.ndarray
+    near: np.ndarray
+    met_before: bool
+    keys: np.ndarray
+    columns: list
+    first_near: np.ndarray
+    several: tuple = None
+    several_keys: np.ndarray = None
+
+
+def _gathered(near, far, info, way, level, to_run, seen):
+    """A hop gathered from the index (`near`, `far`: each edge's ends' pks, the far ones
+    runs if `to_run`; `info` the far nodes' columns) as a Gathered, marking the nodes it
+    reached in `seen` (Graph.seen). As in walk(), no node had this level before."""
+    near_bit, far_bit = (0, 1) if to_run else (1, 0)
+    near_keys, far_keys = near << 1 | near_bit, far << 1 | far_bit
+    runs, versions = (far_keys, near_keys) if to_run else (near_keys, far_keys)
+    sources, targets = (versions, runs) if way == USES else (runs, versions)
+    known = seen[far_bit][far]
+    fresh = np.flatnonzero(~known)
+    _, first, counts = np.unique(far[fresh], return_index=True, return_counts=True)
+    rows = fresh[np.sort(first)]  # each new node's first row, in the rows' order
+    seen[far_bit][far[rows]] = True
+    hop = Gathered(
+        way,
+        level,
+        to_run,
+        sources,
+        targets,
+        near_keys,
+        bool(known.any()),
+        far_keys[rows],
+        [column[rows] for column in info],
+        near_keys[rows],
+    )
+    if (counts > 1).any():
+        hop.several = (far_keys[fresh], near_keys[fresh])
+        hop.several_keys = far_keys[fresh][first[counts > 1]]
+    return hop
+
+
 class Graph:
     """The raw walk, one query per hop (lineage.sql) or one gather (lineage.index): the
     level of each node seen, what filters, clusters and access need to know of it
@@ -244,9 +314,20 @@ class Graph:
     it: no cycle, no diamond, no extended lineage); otherwise they are worked out from
     the edges afterwards."""
 
+    levels = _recorded("levels")
+    info = _recorded("info")
+    edges = _recorded("edges")
+    toward = _recorded("toward")
+    parents = _recorded("parents")
+    regular = _recorded("regular")
+    sequence_pks = _recorded("sequence_pks")
+
     def __init__(self, base, raw_limit):
-        self.base = base
+        self.pending = []  # wide hops on the index, as arrays (Gathered), not yet in dicts
+        self.pending_nodes = 0
+        self.wide = False  # a hop was wide: the view may be worked on arrays (frame.py)
         self.levels = {base: 0}
+        self.base = base
         self.info = {}
         self.sequences = {}
         self.attrs = {}  # what the answer shows of nodes, when fetched with the walk
@@ -260,6 +341,10 @@ class Graph:
         self.projects = {}  # sequence pk -> its project's pk (load_sequences)
         self.index = index.current()  # the edges in memory, where they are true (index.py)
         self.seen = None  # with the index: masks of the nodes met (_walk_index)
+
+    def size(self):
+        """How many nodes the walk met."""
+        return len(self._levels) + self.pending_nodes
 
     def rows(self, pks, upstream, from_versions):
         """One hop's rows (sql.hop), from the index where there is one."""
@@ -276,7 +361,7 @@ class Graph:
         for hop in range(1, hops + 1):
             if not frontier:
                 return
-            if len(self.levels) >= self.raw_limit:
+            if self.size() >= self.raw_limit:
                 self.truncated = True
                 return
             level = -hop if upstream else hop
@@ -300,13 +385,17 @@ class Graph:
         for hop in range(1, hops + 1):
             if not len(frontier):
                 return
-            if len(self.levels) >= self.raw_limit:
+            if self.size() >= self.raw_limit:
                 self.truncated = True
                 return
             way, level = sql.direction(upstream, from_versions=to_run), -hop if upstream else hop
             near, far, info = self.index.gather(frontier, way, from_versions=to_run)
-            if len(far) >= GATHERED_WIDE:
-                frontier = self._add_gathered(near, far, info, way, level, to_run)
+            if self.wide or len(far) >= GATHERED_WIDE:  # from the first wide hop on
+                self.wide = True
+                hop = _gathered(near, far, info, way, level, to_run, self.seen)
+                self.pending.append(hop)
+                self.pending_nodes += len(hop.keys)
+                frontier = hop.keys >> 1
             else:  # a few rows: numpy's cost a call would outweigh the loop's
                 rows = index.rows(near, far, info, way, from_versions=to_run)
                 new = self._add(rows, level, to_run)
@@ -314,35 +403,32 @@ class Graph:
                 self.seen[int(to_run)][frontier] = True  # runs' mask when it reached runs
             to_run = not to_run
 
-    def _add_gathered(self, near, far, info, way, level, to_run):
-        """_add() for a hop gathered from the index, with the same result: `near` and `far`
-        the pks of each edge's ends (the far ones runs if `to_run`), `info` the far nodes'
-        columns; the new nodes' pks. As in walk(), no node had this level before."""
-        near_bit, far_bit = (0, 1) if to_run else (1, 0)
-        near_keys, far_keys = near << 1 | near_bit, far << 1 | far_bit
-        runs, versions = (far_keys, near_keys) if to_run else (near_keys, far_keys)
-        ends = (versions, runs) if way == USES else (runs, versions)
-        self.edges.update(zip(*(end.tolist() for end in ends), repeat(way)))
-        self.parents.update(near_keys.tolist())
-        seen = self.seen[far_bit]
-        known = seen[far]
-        if known.any():
-            self.regular = False  # met before, in an earlier hop or the other way: a cycle
-        fresh = np.flatnonzero(~known)
-        _, first, counts = np.unique(far[fresh], return_index=True, return_counts=True)
-        rows = fresh[np.sort(first)]  # each new node's first row, in the rows' order
-        seen[far[rows]] = True
-        keys = far_keys[rows].tolist()
-        self.levels.update(dict.fromkeys(keys, level))
-        columns = [column[rows].tolist() for column in info]
-        self.info.update(zip(keys, zip(*columns, strict=True), strict=True))
-        self.toward.update(zip(keys, zip(near_keys[rows].tolist()), strict=True))
-        if not to_run:
-            self.sequence_pks.update(columns[0])
-        if (counts > 1).any():  # reached from several nodes in this hop (a diamond)
-            several = set(far_keys[fresh][first[counts > 1]].tolist())
-            self.toward.update(_sources(far_keys[fresh], near_keys[fresh], several))
-        return far[rows]
+    def _record_pending(self):
+        """Write the hops held as arrays into the dicts, as _add() would have."""
+        pending, self.pending, self.pending_nodes = self.pending, [], 0
+        for hop in pending:
+            self._edges.update(zip(hop.sources.tolist(), hop.targets.tolist(), repeat(hop.way)))
+            self._parents.update(hop.near.tolist())
+            if hop.met_before:
+                self._regular = False
+            keys = hop.keys.tolist()
+            self._levels.update(dict.fromkeys(keys, hop.level))
+            columns = [column.tolist() for column in hop.columns]
+            self._info.update(zip(keys, zip(*columns, strict=True), strict=True))
+            self._toward.update(zip(keys, zip(hop.first_near.tolist()), strict=True))
+            if not hop.to_run:
+                self._sequence_pks.update(columns[0])
+            if hop.several is not None:  # reached from several nodes in this hop (a diamond)
+                fresh, near = hop.several
+                self._toward.update(_sources(fresh, near, set(hop.several_keys.tolist())))
+
+    def versions_sequences(self):
+        """The sequence pks of the versions walked, without writing pending hops out."""
+        found = set(self._sequence_pks)
+        for hop in self.pending:
+            if not hop.to_run:
+                found.update(np.unique(hop.columns[0]).tolist())
+        return found
 
     def walk_both(self, up_hops, down_hops):
         """walk(up_hops, upstream=True), then downstream: the same walks, with hops of
@@ -429,7 +515,7 @@ class Graph:
         A walk of at most `shown_limit` nodes, all of which an answer may show, fetches
         what the answer shows of them instead (`attrs`), sequences included: one round
         trip fewer for the views people open most."""
-        if len(self.levels) <= shown_limit:
+        if self.size() <= shown_limit:
             self.attrs = sql.display_attributes(self.levels)
             for key, row in self.attrs.items():
                 if key in self.info and not is_run(key):
@@ -437,8 +523,9 @@ class Graph:
                     self.sequences[pk] = (row["sequence__type"], row["sequence__name"])
                     self.projects[pk] = row["sequence__project_id"]
             return
-        if self.sequence_pks:
-            for pk, (type_, name, project) in sql.sequences(self.sequence_pks).items():
+        wanted = self.versions_sequences()
+        if wanted:
+            for pk, (type_, name, project) in sql.sequences(wanted).items():
                 self.sequences[pk] = (type_, name)
                 self.projects[pk] = project
 
@@ -558,7 +645,7 @@ def cluster(graph, kept, edges, view, toward=None, hidden=frozenset()):
             groups[(key & 1, group, anchor)].append(key)
         for (kind, group, anchor), members in groups.items():
             if len(members) >= CLUSTER_MIN:
-                ident = cluster_id(level, kind, group, anchor)
+                ident = rules.cluster_id(level, kind, group, anchor)
                 clusters.update(dict.fromkeys(members, ident))
                 members_of[ident] = sorted(members)  # one kind: by key is by pk
     return clusters, members_of
