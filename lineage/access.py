@@ -48,7 +48,8 @@ def hidden_keys(user, keys):
 
 
 def hidden_in(user, graph):
-    """hidden_keys(user, graph.levels) of a walk (lineage.engine.Graph), from what the
+    """hidden_keys(user, graph.keys()) of a walk (lineage.engine.Graph, or its arrays:
+    lineage.frame.Frame), from what the
     walk knows of each node: a run is seen exactly when its project is (the definition,
     Run.objects.visible_to), and a live version of a project one sees is seen (the first
     of ArtifactVersion.objects.visible_to's two ways). So the database is asked which of
@@ -57,8 +58,8 @@ def hidden_in(user, graph):
     hidden_keys: a hub's 61,000 nodes were as many primary-key lookups, 160 ms on
     PostgreSQL."""
     if user is None or user.is_superuser or not SHORTCUT:
-        return hidden_keys(user, graph.levels)
-    rows = set(graph.info.values())  # a walk's nodes share a few thousand info rows
+        return hidden_keys(user, graph.keys())
+    rows = graph.info_rows()  # a walk's nodes share a few thousand info rows
     runs = {row for row in rows if len(row) == 2}  # (job type, project)
     projects = graph.projects  # of sequences; a version's row: (sequence, generated, deleted)
     wanted = [*{row[1] for row in runs} | {projects[row[0]] for row in rows - runs}]
@@ -68,10 +69,7 @@ def hidden_in(user, graph):
     )
     sure = {row for row in runs if row[1] in seen}
     sure.update(row for row in rows - runs if not row[2] and projects[row[0]] in seen)
-    info = graph.info
-    hidden = hidden_keys(
-        user, [key for key in graph.levels if key != base and info.get(key) not in sure]
-    )
+    hidden = hidden_keys(user, graph.keys_outside(sure))
     if not seen_base:
         hidden.add(base)
     return hidden

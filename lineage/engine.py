@@ -63,6 +63,7 @@ from django.urls import reverse
 from registry.errors import InvalidName, NotFound
 
 from . import access, index, rules, sql
+from .frame import Frame
 from .keys import is_run, key_of_id, kind_of, node_id, pk_of
 from .rules import CLUSTER_MIN, keeps
 from .sql import LOGS, USES
@@ -217,9 +218,9 @@ def compute(base_id, view, user=None, grows=()):
     if view.extended:
         graph.extend()
     graph.load_sequences(shown_limit=settings.LINEAGE_MAX_NODES)
-    hidden = access.hidden_in(user, graph)
-    if base in hidden:  # as if it did not exist: the same answer as a wrong id
-        raise NotFound(f"No {kind_of(base)} with id {pk_of(base)}.")
+    if graph.wide and not (grows or view.extended or view.grow):
+        return _on_arrays(graph, view, user)
+    hidden = _hidden(user, graph)
     removed = filtered_out(graph, view) - hidden  # placeholders pass every filter
     access.mask(graph, hidden)  # from here on, clusters know them only as placeholders
     kept = graph.levels.keys() - removed
@@ -229,6 +230,30 @@ def compute(base_id, view, user=None, grows=()):
     else:
         clusters, members = cluster(graph, kept, edges, view, graph.toward_base(removed), hidden)
     return Result(base, graph, kept, edges, clusters, members, hidden, tuple(grows), grown)
+
+
+def _on_arrays(graph, view, user):
+    """compute() on arrays (frame.py) for a walk on the index with a wide hop: the same
+    stages, the Frame standing in for the Graph; not for what grows or extends a view."""
+    frame = Frame(graph)
+    hidden = _hidden(user, frame)
+    removed = frame.removed(view, hidden)  # placeholders pass every filter
+    frame.mask(hidden)
+    frame.bridge(removed)
+    if view.expand_clusters:
+        members = {}
+    else:
+        members = frame.cluster(access.extracted(view.extract, hidden, _node_or_none))
+    return Result(graph.base, frame, None, None, None, members, hidden)
+
+
+def _hidden(user, graph):
+    """The walk's placeholders (access.hidden_in); a base the user may not see is not
+    found, with the same answer as a wrong id."""
+    hidden = access.hidden_in(user, graph)
+    if graph.base in hidden:
+        raise NotFound(f"No {kind_of(graph.base)} with id {pk_of(graph.base)}.")
+    return hidden
 
 
 # ---- the walk --------------------------------------------------------------------------
@@ -532,6 +557,33 @@ class Graph:
     def type_of(self, key):
         return self.sequences[self.info[key][0]][0]
 
+    # What access.hidden_in, render and the markers ask of a walk (frame.Frame answers too).
+
+    def keys(self):
+        return self.levels.keys()
+
+    def info_rows(self):
+        return set(self.info.values())
+
+    def keys_outside(self, rows):
+        """The keys of the nodes, base aside, whose info row is not among `rows`."""
+        info, base = self.info, self.base
+        return [key for key in self.levels if key != base and info.get(key) not in rows]
+
+    def one_sequence(self, ident, keys):
+        """Whether the versions `keys` (of the cluster `ident`) are of one sequence."""
+        info = self.info
+        return len({info[k][0] for k in keys}) == 1
+
+    def pks_beside(self, runs, side):
+        """The pks of the nodes of the other kind than `runs` on `side` (-1, 1) or the base."""
+        return [key >> 1 for key, lv in self.levels.items() if key & 1 != runs and lv * side >= 0]
+
+    def met(self, keys):
+        """Those of `keys` the walk met."""
+        levels = self.levels
+        return {key for key in keys if key in levels}
+
     def extend(self):
         """Extended lineage: every run's other inputs and outputs, beside the run."""
         self.regular = False  # an extended node hangs beside its run, not from the hop before
@@ -679,6 +731,8 @@ def _node_or_none(text):
 def bound(result, limit):
     """Collapse clusters, then keep at most `limit` nodes, nearest the base first (and
     what markers grew, bound_grown())."""
+    if isinstance(result.graph, Frame):
+        return result.graph.bound(limit)
     clusters = result.clusters
     level_of = element_levels(result)
     order = sorted(level_of, key=lambda i: (abs(level_of[i]), level_of[i], str(i)))
@@ -829,7 +883,7 @@ def cluster_data(ident, keys, graph, attrs):
         data["label"] = f"{count} runs"
     else:
         data["type"] = graph.type_of(keys[0])
-        one_sequence = len({info[k][0] for k in keys}) == 1
+        one_sequence = graph.one_sequence(ident, keys)
         name = attrs[keys[0]]["sequence__name"]
         data["label"] = (
             f"{count} versions of {name}" if one_sequence else f"{count} {data['type']} versions"
@@ -974,7 +1028,7 @@ def _beyond(result, groups, view, user):
     """(count, capped) for each group: the nodes one hop beyond its frontier nodes that a
     bigger view would add (not met yet, kept by the filters, or placeholders), out of the
     first COUNTED_UP_TO + 1 edges beyond each node or cluster (capped: there were more)."""
-    levels, sequences = result.graph.levels, dict(result.graph.sequences)
+    graph, sequences = result.graph, dict(result.graph.sequences)
     parts, at = [], {}  # at: (part index, near pk or 0) -> group index
     for upstream in (True, False):
         for runs in (1, 0):
@@ -987,10 +1041,7 @@ def _beyond(result, groups, view, user):
             if not (view.job_types if runs == 0 else view.artifact_types or not view.generated):
                 # No filter can remove a far node: count in the database, leaving out what
                 # the view has met (the other kind, on this side).
-                side = -1 if upstream else 1
-                known = [
-                    key >> 1 for key, lv in levels.items() if key & 1 != runs and lv * side >= 0
-                ]
+                known = graph.pks_beside(runs, -1 if upstream else 1)
             singles = [
                 (i, keys[0] >> 1) for i, (element, _, keys) in ours if not isinstance(element, str)
             ]
@@ -1002,6 +1053,9 @@ def _beyond(result, groups, view, user):
                     at[(len(parts), 0)] = i
                     parts.append(([key >> 1 for key in keys], bool(runs), upstream, False, None))
     rows = sql.beyond(parts, COUNTED_UP_TO)
+    met = graph.met(
+        [row[2] << 1 | (not parts[row[0]][1]) for row in rows if parts[row[0]][4] is None]
+    )
     sequences.update((row[4], row[6:]) for row in rows if row[6] is not None)
     found = [set() for _ in groups]
     fetched = [0] * len(groups)
@@ -1015,7 +1069,7 @@ def _beyond(result, groups, view, user):
             continue
         fetched[index] += 1
         far = far << 1 if parts[part][1] else far << 1 | 1
-        if far in levels:
+        if far in met:
             continue
         info = (job_type,) if far & 1 else (sequence, generated)
         seen = verdicts[far & 1]
@@ -1040,41 +1094,51 @@ def _beyond(result, groups, view, user):
 def bound_markers(result, shown):
     """One marker on each side, at the nearest level the bound cut, hanging from the
     shown element most of its left-out elements are joined to (else the base)."""
-    level_of = element_levels(result)
-    left = defaultdict(list)  # level -> left-out elements
-    for element, level in level_of.items():
-        if element not in shown:
-            left[level].append(element)
-    if not left:
-        return []
-    cuts = {}
-    for level in left:
-        side = level > 0
-        if side not in cuts or abs(level) < abs(cuts[side]):
-            cuts[side] = level
-    members, clusters = result.members, result.clusters
-    cut_of = {e: level for level in cuts.values() for e in left[level]}
-    joined = {level: defaultdict(int) for level in cuts.values()}
-    for source, target, _ in result.edges:
-        s, t = clusters.get(source, source), clusters.get(target, target)
-        for out, anchor in ((s, t), (t, s)):
-            level = cut_of.get(out)
-            if level is not None and anchor in shown and abs(level_of[anchor]) < abs(level):
-                joined[level][anchor] += 1
-    found = []
-    for level in sorted(cuts.values()):
-        elements = left[level]
-        count = sum(len(members[e]) if isinstance(e, str) else 1 for e in elements)
+    if isinstance(result.graph, Frame):
+        left, joined, showing = result.graph.bound_cuts()
+    else:
+        left, joined, showing = _bound_cuts(result, shown)
+    members, found = result.members, []
+    for level in sorted(left):
+        count = sum(len(members[e]) if isinstance(e, str) else 1 for e in left[level])
         candidates = joined[level]
         names = _names(result, candidates)
         if candidates:
             anchor = min(candidates, key=lambda a: (-candidates[a], names[a]))
         else:
             anchor = result.base
-        showing = sum(1 for e, lv in level_of.items() if lv == level and e in shown)
-        ident = _marker_id(f"bound|{level}|{showing}")
+        ident = _marker_id(f"bound|{level}|{showing[level]}")
         found.append(Marker(ident, anchor, level < 0, count, level, cut="bound"))
     return found
+
+
+def _bound_cuts(result, shown):
+    """({level: its left-out elements}, {level: {shown element: edges joining it to
+    them}}, {level: elements shown there}) of the nearest level the bound cut, each side."""
+    level_of = element_levels(result)
+    left = defaultdict(list)  # level -> left-out elements
+    for element, level in level_of.items():
+        if element not in shown:
+            left[level].append(element)
+    cuts = {}
+    for level in left:
+        side = level > 0
+        if side not in cuts or abs(level) < abs(cuts[side]):
+            cuts[side] = level
+    clusters = result.clusters
+    cut_of = {e: level for level in cuts.values() for e in left[level]}
+    joined = {level: defaultdict(int) for level in cuts.values()}
+    for source, target, _ in result.edges if cuts else ():
+        s, t = clusters.get(source, source), clusters.get(target, target)
+        for out, anchor in ((s, t), (t, s)):
+            level = cut_of.get(out)
+            if level is not None and anchor in shown and abs(level_of[anchor]) < abs(level):
+                joined[level][anchor] += 1
+    showing = {
+        level: sum(1 for e, lv in level_of.items() if lv == level and e in shown)
+        for level in cuts.values()
+    }
+    return {level: left[level] for level in cuts.values()}, joined, showing
 
 
 def marker_elements(result, marks):
