@@ -89,50 +89,46 @@ class Frame:
         return self.key.tolist()
 
     def _rows(self):
-        """(positions, info rows' numbers, the distinct rows) of runs, then of versions:
-        a Graph's info rows, (job type, project) and (sequence, generated, deleted)."""
-        names = self.index.job_names
-        runs = np.flatnonzero(self.run)
-        found, numbers = np.unique(
-            np.stack([self.job[runs], self.project[runs]], axis=1), axis=0, return_inverse=True
-        )
-        yield runs, numbers.ravel(), [(names[job], project) for job, project in found.tolist()]
+        """(positions, their info rows' codes, {code: row}) of runs, then of versions: a
+        Graph's info rows, (job type, project) and (sequence, generated, deleted)."""
+        names, runs = self.index.job_names, np.flatnonzero(self.run)
+        projects = int(self.project.max(initial=0)) + 1
+        codes = self.job[runs] * projects + self.project[runs]
+        rows = {c: (names[c // projects], c % projects) for c in _distinct(codes).tolist()}
+        yield runs, codes, rows
         versions = np.flatnonzero(self.version)
-        columns = [self.sequence[versions], self.generated[versions], self.deleted[versions]]
-        found, numbers = np.unique(np.stack(columns, axis=1), axis=0, return_inverse=True)
-        rows = [(sequence, bool(gen), bool(gone)) for sequence, gen, gone in found.tolist()]
-        yield versions, numbers.ravel(), rows
+        codes = (self.sequence[versions] * 2 + self.generated[versions]) * 2 + self.deleted[
+            versions
+        ]
+        rows = {c: (c >> 2, bool(c & 2), bool(c & 1)) for c in _distinct(codes).tolist()}
+        yield versions, codes, rows
 
     def info_rows(self):
         """The distinct info rows of the walk's nodes (access.hidden_in)."""
-        return {row for _, _, rows in self._rows() for row in rows}
+        return {row for _, _, rows in self._rows() for row in rows.values()}
 
     def keys_outside(self, rows):
         """The keys of the nodes, base aside, whose info row is not among `rows`."""
         out = np.zeros(self.n, dtype=bool)
-        for positions, numbers, found in self._rows():
-            outside = np.array([row not in rows for row in found], dtype=bool)
-            out[positions] = outside[numbers]
+        for positions, codes, found in self._rows():
+            outside = [code for code, row in found.items() if row not in rows]
+            out[positions] = np.isin(codes, outside)
         return self.key[out].tolist()
 
     def removed(self, view, hidden):
         """The mask of the nodes the view's filters remove, placeholders (`hidden`) aside;
         each distinct row judged once by rules.keeps, as engine.filtered_out does."""
         removed = np.zeros(self.n, dtype=bool)
-        names = self.index.job_names
-        for mask, columns, info_of in (
-            (self.run, [self.job], lambda row: (names[row[0]],)),
-            (self.version, [self.sequence, self.generated], lambda row: (row[0], bool(row[1]))),
-        ):
-            positions = np.flatnonzero(mask)
-            found, numbers = np.unique(
-                np.stack([c[positions] for c in columns], axis=1), axis=0, return_inverse=True
-            )
-            key = 1 if mask is self.run else 0
-            verdicts = [
-                rules.keeps(key, info_of(row), view, self.sequences) for row in found.tolist()
-            ]
-            removed[positions] = ~np.array(verdicts, dtype=bool)[numbers.ravel()]
+        names, runs, versions = self.index.job_names, self.run, self.version
+        codes = self.job[runs]
+        judged = {c: rules.keeps(1, (names[c],), view, None) for c in _distinct(codes).tolist()}
+        removed[runs] = _looked_up(codes, judged, False)
+        codes = self.sequence[versions] * 2 + self.generated[versions]
+        judged = {
+            c: rules.keeps(0, (c >> 1, bool(c & 1)), view, self.sequences)
+            for c in _distinct(codes).tolist()
+        }
+        removed[versions] = _looked_up(codes, judged, False)
         removed[self.positions_of(hidden)] = False
         return removed
 
@@ -415,3 +411,17 @@ class Frame:
     def met(self, keys):
         """Those of `keys` the walk met."""
         return set(self.key[self.positions_of(keys)].tolist())
+
+
+def _distinct(codes):
+    """The distinct values of `codes` (small non-negative ints), without sorting them."""
+    present = np.zeros(int(codes.max(initial=0)) + 1, dtype=bool)
+    present[codes] = True
+    return np.flatnonzero(present)
+
+
+def _looked_up(codes, values, wanted):
+    """For each code, whether values[code] is `wanted` (values: {code: bool})."""
+    table = np.zeros(int(codes.max(initial=0)) + 1, dtype=bool)
+    table[[c for c, v in values.items() if v is wanted]] = True
+    return table[codes]
