@@ -70,7 +70,8 @@ class Frame:
         self.generated[self.version], self.deleted[self.version] = flags[:, 0], flags[:, 1]
 
     def _edges(self, written, hops):
-        """The walk's edges as positions, each once (two hops may meet the same edge)."""
+        """The walk's edges as positions, each once: two hops meet the same edge only
+        where one met a node met before (a cycle)."""
         kind_of = {kind: number for number, kind in enumerate(KINDS)}
         sources = [np.fromiter((e[0] for e in written), np.int64, len(written))]
         targets = [np.fromiter((e[1] for e in written), np.int64, len(written))]
@@ -80,7 +81,11 @@ class Frame:
             targets.append(hop.targets)
             kinds.append(np.full(len(hop.sources), kind_of[hop.way], dtype=np.int64))
         source, target = (self.position[np.concatenate(a)] for a in (sources, targets))
-        codes = np.unique((source * self.n + target) * 3 + np.concatenate(kinds))
+        kind = np.concatenate(kinds)
+        if self.graph._regular and not any(hop.met_before for hop in hops):
+            self.source, self.target, self.kind = source, target, kind  # each edge met once
+            return
+        codes = np.unique((source * self.n + target) * 3 + kind)
         self.source, self.target, self.kind = codes // 3 // self.n, codes // 3 % self.n, codes % 3
 
     # ---- access and filters -------------------------------------------------------------
