@@ -45,6 +45,10 @@ sql.py, its node keys in keys.py; a preview's impact counts (impact.py) reuse it
 - Bound: at most `settings.LINEAGE_MAX_NODES` nodes are returned, nearest the base first,
   and the walk itself stops growing after RAW_FACTOR times that many; either sets
   `truncated`.
+- Two ways of working, one answer: a walk on the index with a wide hop (GATHERED_WIDE
+  rows or more) keeps its nodes as arrays, and the stages from access to the bound run on
+  them (frame.py), unless the view grows markers or shows extended lineage; everything
+  else runs on the dicts below. The rules on one node or group are rules.py's, shared.
 """
 
 import functools
@@ -550,7 +554,8 @@ class Graph:
             return
         wanted = self.versions_sequences()
         if wanted:
-            for pk, (type_, name, project) in sql.sequences(wanted).items():
+            found = self.index.sequence_rows(wanted) if self.index else sql.sequences(wanted)
+            for pk, (type_, name, project) in found.items():
                 self.sequences[pk] = (type_, name)
                 self.projects[pk] = project
 

@@ -419,7 +419,10 @@ class Frame:
 
 
 def _distinct(codes):
-    """The distinct values of `codes` (small non-negative ints), without sorting them."""
+    """The distinct values of `codes` (non-negative ints): from a presence table where
+    their range is small (no sort), else np.unique."""
+    if _wide(codes):
+        return np.unique(codes)
     present = np.zeros(int(codes.max(initial=0)) + 1, dtype=bool)
     present[codes] = True
     return np.flatnonzero(present)
@@ -427,6 +430,14 @@ def _distinct(codes):
 
 def _looked_up(codes, values, wanted):
     """For each code, whether values[code] is `wanted` (values: {code: bool})."""
+    chosen = [c for c, v in values.items() if v is wanted]
+    if _wide(codes):
+        return np.isin(codes, chosen)
     table = np.zeros(int(codes.max(initial=0)) + 1, dtype=bool)
-    table[[c for c, v in values.items() if v is wanted]] = True
+    table[chosen] = True
     return table[codes]
+
+
+def _wide(codes):
+    """Whether a table as long as the codes' range would be large beside them."""
+    return len(codes) and int(codes.max()) > 8 * len(codes) + 4096

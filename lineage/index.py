@@ -29,6 +29,8 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, connections
 
+from registry.models import ArtifactCollection
+
 from . import sql
 from .sql import LOGS, USES
 
@@ -73,12 +75,16 @@ class Index:
     run_projects: np.ndarray  # run pk -> its project's pk
     sequences: np.ndarray  # version pk -> its sequence's pk
     flags: np.ndarray  # version pk -> (generated, deleted)
+    sequence_types: np.ndarray  # sequence pk -> its type (objects)
+    sequence_names: np.ndarray  # sequence pk -> its name (objects)
+    sequence_projects: np.ndarray  # sequence pk -> its project's pk
     edges: int
 
     def nbytes(self):
         """The arrays' size (a job type's string is shared, counted once in the database)."""
         adjacencies = [*self.from_versions.values(), *self.from_runs.values()]
         arrays = [self.job_types, self.job_codes, self.run_projects, self.sequences, self.flags]
+        arrays += [self.sequence_types, self.sequence_names, self.sequence_projects]
         arrays += [a for adjacency in adjacencies for a in (adjacency.start, adjacency.far)]
         return sum(a.nbytes for a in arrays)
 
@@ -103,6 +109,14 @@ class Index:
             return near, far, (self.job_types[far], self.run_projects[far])
         flags = self.flags[far]
         return near, far, (self.sequences[far], flags[:, 0], flags[:, 1])
+
+    def sequence_rows(self, pks):
+        """{sequence pk: (type, name, project pk)}, as lineage.sql.sequences answers."""
+        pks = np.fromiter(pks, np.int64, len(pks))
+        pks = pks[pks < len(self.sequence_projects)]
+        columns = (self.sequence_types, self.sequence_names, self.sequence_projects)
+        found = [column[pks].tolist() for column in columns]
+        return dict(zip(pks.tolist(), zip(*found, strict=True), strict=True))
 
     def unseen(self):
         """Fresh masks of the nodes a walk has met, for Graph's walk on the index: the
@@ -205,9 +219,10 @@ def _read():
 
 
 def read(cursor):
-    """(tick or None, edges, runs, versions) as `cursor` sees them (tests: inside their
-    own transaction): edges as rows (run, version, uses?), runs as (pks, projects, job
-    types), versions as rows (pk, sequence, generated, deleted)."""
+    """(tick or None, edges, runs, versions, sequences) as `cursor` sees them (tests:
+    inside their own transaction): edges as rows (run, version, uses?), runs as (pks,
+    projects, job types), versions as rows (pk, sequence, generated, deleted), sequences
+    as rows (pk, type, name, project)."""
     cursor.execute(TICK)
     tick = cursor.fetchone()
     edge_sql = "SELECT run_id, version_id, direction = %s FROM registry_lineageedge"
@@ -224,7 +239,17 @@ def read(cursor):
         "SELECT id, sequence_id, generated, deleted_at IS NOT NULL FROM registry_artifactversion",
         width=4,
     )
-    return tick and tick[0], edges, runs, versions
+    sequences = [
+        row
+        for rows in _fetched(cursor, SEQUENCES, [ArtifactCollection.Kind.SEQUENCE.value])
+        for row in rows
+    ]
+    return tick and tick[0], edges, runs, versions, sequences
+
+
+SEQUENCES = (
+    f"SELECT id, type, name, project_id FROM {ArtifactCollection._meta.db_table} WHERE kind = %s"
+)
 
 
 def _fetched(cursor, sql, params=()):
@@ -238,7 +263,7 @@ def _int_rows(cursor, sql, params=(), width=1):
     return np.concatenate(parts) if parts else np.empty((0, width), dtype=np.int64)
 
 
-def arrays(tick, edges, runs, versions):
+def arrays(tick, edges, runs, versions, sequence_rows):
     run, version, uses = edges[:, 0], edges[:, 1], edges[:, 2].astype(bool)
     run_pks, projects, types = runs
     runs_size = int(run_pks.max(initial=0)) + 1
@@ -255,6 +280,13 @@ def arrays(tick, edges, runs, versions):
     flags = np.zeros((versions_size, 2), dtype=bool)
     flags[versions[:, 0]] = versions[:, 2:] != 0
     directions = {USES: uses, LOGS: ~uses}
+    size = max((row[0] for row in sequence_rows), default=0) + 1
+    sequence_types, sequence_names = np.empty(size, dtype=object), np.empty(size, dtype=object)
+    sequence_projects = np.zeros(size, dtype=np.int64)
+    if sequence_rows:
+        pks, types, names, projects = zip(*sequence_rows, strict=True)
+        sequence_types[list(pks)], sequence_names[list(pks)] = types, names
+        sequence_projects[list(pks)] = projects
     return Index(
         tick=tick,
         from_versions={
@@ -267,5 +299,8 @@ def arrays(tick, edges, runs, versions):
         run_projects=run_projects,
         sequences=sequences,
         flags=flags,
+        sequence_types=sequence_types,
+        sequence_names=sequence_names,
+        sequence_projects=sequence_projects,
         edges=len(edges),
     )

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from lineage import index
 from lineage.engine import Graph, View, lineage_view
 from lineage.keys import key_of
-from registry.models import ArtifactVersion, Project, Run
+from registry.models import ArtifactCollection, ArtifactVersion, Project, Run
 from tests.conftest import Builder
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the index reads committed data only
@@ -96,6 +96,26 @@ def test_access_deletion_and_job_types_move_the_clock(chain, django_user_model):
     built = index.build()
     train.name = "renamed"
     train.save()  # a run saved as it trains: nothing the index holds changed
+    assert index.current() is built
+
+
+def test_a_sequences_name_type_or_project_moves_the_clock(chain):
+    """The index holds each sequence's type, name and project (a wide view's labels and
+    access come from there): changing one moves the clock, saving it unchanged does not."""
+    g, raw, train, model = chain
+    elsewhere = Project.get_or_create_path("x", "y")
+    sequences = ArtifactCollection.objects.filter(pk=model.sequence_id)
+    for change, held in [
+        ({"name": "renamed"}, ("model", "renamed", g.project.pk)),
+        ({"type": "checkpoint"}, ("checkpoint", "renamed", g.project.pk)),
+        ({"project": elsewhere}, ("checkpoint", "renamed", elsewhere.pk)),
+    ]:
+        index.build()
+        sequences.update(**change)
+        assert index.current() is None, change
+        assert index.build().sequence_rows([model.sequence_id]) == {model.sequence_id: held}
+    built = index.build()
+    sequences.get().save()  # every column written, none changed
     assert index.current() is built
 
 
