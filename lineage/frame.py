@@ -194,19 +194,16 @@ class Frame:
         order = np.argsort(far, kind="stable")
         first = np.full(self.n, -1, dtype=np.int64)
         first[far[order]] = near[order]  # of a node with one such neighbour: it
-        starts = np.concatenate([[0], np.cumsum(counts)])
-        members_of = self.members_of
+        several = (near[order], np.concatenate([[0], np.cumsum(counts)]))  # all of them
         candidates = self.kept & (level != 0)
         candidates[self.positions_of(extracted)] = False
         groups = self._groups()
         positions = np.flatnonzero(candidates)
         by_level = positions[np.lexsort((level[positions], np.abs(level[positions])))]
-        bounds = np.flatnonzero(np.diff(level[by_level])) + 1
-        for at in np.split(by_level, bounds):
-            if len(at):
-                several = (near[order], starts)
-                self._cluster_level(at, counts, first, several, groups, members_of)
-        return members_of
+        for at in np.split(by_level, np.flatnonzero(np.diff(level[by_level])) + 1):
+            if len(at):  # outward from the base: a level's anchors are clustered already
+                self._cluster_level(at, counts, first, several, groups, self.members_of)
+        return self.members_of
 
     def _nearer(self):
         """(far, near) positions of each edge between levels of different distance: the
