@@ -22,14 +22,14 @@ column by column (engine.Graph._walk_index).
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import repeat
 
 import numpy as np
 from django.conf import settings
 from django.db import connection, connections
 
-from registry.models import ArtifactCollection
+from registry.models import ArtifactCollection, LineageChange
 
 from . import sql
 from .sql import LOGS, USES
@@ -39,15 +39,20 @@ log = logging.getLogger(__name__)
 
 _index = None  # this process's newest Index
 _building = threading.Lock()
+_catching_up = threading.Lock()
 _last_build = float("-inf")
 
 
 @dataclass(frozen=True)
 class Adjacency:
-    """From each source pk, its far ends' pks: far[start[pk]:start[pk + 1]]."""
+    """From each source pk, its far ends' pks: far[start[pk]:start[pk + 1]]; with the
+    edges added since it was built (`extra`, an Adjacency of its own) and those removed
+    (`gone`: sorted codes source * SHIFT + far), from the change log (applied())."""
 
     start: np.ndarray
     far: np.ndarray
+    extra: "Adjacency" = None
+    gone: np.ndarray = None
 
     @classmethod
     def of(cls, sources, fars, size):
@@ -58,10 +63,31 @@ class Adjacency:
 
     def gather(self, pks):
         """(sources, far ends) of every edge leaving `pks`, one pair an edge."""
-        pks = pks[pks < len(self.start) - 1]  # a node newer than the index has no edges in it
-        starts, counts = self.start[pks], self.start[pks + 1] - self.start[pks]
+        within = pks[pks < len(self.start) - 1]  # a node newer than the arrays has no edges
+        starts, counts = self.start[within], self.start[within + 1] - self.start[within]
         offsets = np.repeat(starts - np.cumsum(counts) + counts, counts)
-        return np.repeat(pks, counts), self.far[offsets + np.arange(offsets.size)]
+        near, far = np.repeat(within, counts), self.far[offsets + np.arange(offsets.size)]
+        if self.gone is not None and len(self.gone):
+            codes = near * SHIFT + far
+            at = np.minimum(np.searchsorted(self.gone, codes), len(self.gone) - 1)
+            kept = self.gone[at] != codes
+            near, far = near[kept], far[kept]
+        if self.extra is not None:
+            more_near, more_far = self.extra.gather(pks)
+            near, far = np.concatenate([near, more_near]), np.concatenate([far, more_far])
+        return near, far
+
+    def changed(self, sources, fars, gone_sources, gone_fars, size):
+        """This Adjacency as built, with `sources` -> `fars` added since and the edges
+        gone_sources -> gone_fars removed since."""
+        extra = (
+            Adjacency.of(sources, fars, max(size, len(self.start) - 1)) if len(sources) else None
+        )
+        gone = np.sort(gone_sources * SHIFT + gone_fars) if len(gone_sources) else None
+        return Adjacency(self.start, self.far, extra, gone)
+
+
+SHIFT = 1 << 31  # pks stay below it: a (source, far) pair as one int64
 
 
 @dataclass(frozen=True)
@@ -79,6 +105,8 @@ class Index:
     sequence_names: np.ndarray  # sequence pk -> its name (objects)
     sequence_projects: np.ndarray  # sequence pk -> its project's pk
     edges: int
+    added: frozenset = frozenset()  # (run, version, uses) edges added since the build
+    removed: frozenset = frozenset()  # and removed since
 
     def nbytes(self):
         """The arrays' size (a job type's string is shared, counted once in the database)."""
@@ -118,10 +146,100 @@ class Index:
         found = [column[pks].tolist() for column in columns]
         return dict(zip(pks.tolist(), zip(*found, strict=True), strict=True))
 
+    def applied(self, tick, changes, runs, versions, sequences):
+        """This index with `changes` applied (LineageChange rows (tick, kind, a, b, c), in
+        order) and the rows of the runs, versions and sequences they touch (read()'s
+        shapes), true at `tick`."""
+        added, removed = set(self.added), set(self.removed)
+        for _, kind, run, version, uses in changes:
+            edge = (run, version, bool(uses))
+            if kind == EDGE_ADDED:
+                (removed.discard if edge in removed else added.add)(edge)
+            elif kind == EDGE_REMOVED:
+                (added.discard if edge in added else removed.add)(edge)
+        built = self.edges - len(self.added) + len(self.removed)
+        index = replace(
+            self,
+            tick=tick,
+            added=frozenset(added),
+            removed=frozenset(removed),
+            edges=built + len(added) - len(removed),
+        )
+        return (
+            index._with_runs(runs)._with_versions(versions)._with_sequences(sequences)._with_edges()
+        )
+
+    def _with_runs(self, rows):
+        if not rows:
+            return self
+        pks, projects, types = zip(*rows, strict=True)
+        size = max(len(self.job_types), max(pks) + 1)
+        numbers = {name: code for code, name in enumerate(self.job_names)}
+        codes = [numbers.setdefault(name, len(numbers)) for name in types]
+        return replace(
+            self,
+            job_types=_patched(self.job_types, pks, types, size),
+            job_codes=_patched(self.job_codes, pks, codes, size),
+            job_names=tuple(numbers),
+            run_projects=_patched(self.run_projects, pks, projects, size),
+        )
+
+    def _with_versions(self, rows):
+        if not rows:
+            return self
+        pks, sequences, generated, deleted = zip(*rows, strict=True)
+        size = max(len(self.sequences), max(pks) + 1)
+        flags = [(bool(g), bool(d)) for g, d in zip(generated, deleted, strict=True)]
+        return replace(
+            self,
+            sequences=_patched(self.sequences, pks, sequences, size),
+            flags=_patched(self.flags, pks, flags, size),
+        )
+
+    def _with_sequences(self, rows):
+        if not rows:
+            return self
+        pks, types, names, projects = zip(*rows, strict=True)
+        size = max(len(self.sequence_projects), max(pks) + 1)
+        return replace(
+            self,
+            sequence_types=_patched(self.sequence_types, pks, types, size),
+            sequence_names=_patched(self.sequence_names, pks, names, size),
+            sequence_projects=_patched(self.sequence_projects, pks, projects, size),
+        )
+
+    def _with_edges(self):
+        """The adjacencies as built, with the edges added and removed since."""
+        run, version, uses = _edge_columns(self.added)
+        gone_run, gone_version, gone_uses = _edge_columns(self.removed)
+        from_versions, from_runs = {}, {}
+        for way, mask, gone in ((USES, uses, gone_uses), (LOGS, ~uses, ~gone_uses)):
+            from_versions[way] = self.from_versions[way].changed(
+                version[mask], run[mask], gone_version[gone], gone_run[gone], len(self.sequences)
+            )
+            from_runs[way] = self.from_runs[way].changed(
+                run[mask], version[mask], gone_run[gone], gone_version[gone], len(self.job_types)
+            )
+        return replace(self, from_versions=from_versions, from_runs=from_runs)
+
     def unseen(self):
         """Fresh masks of the nodes a walk has met, for Graph's walk on the index: the
         versions' (index 0) and the runs' (index 1), as a key's low bit says."""
         return tuple(np.zeros(len(a), dtype=bool) for a in (self.sequences, self.job_types))
+
+
+def _patched(array, pks, values, size):
+    """A copy of `array`, at least `size` long, with `values` at `pks`."""
+    grown = np.zeros((size, *array.shape[1:]), dtype=array.dtype)
+    grown[: len(array)] = array
+    grown[list(pks)] = values
+    return grown
+
+
+def _edge_columns(edges):
+    """(runs, versions, uses?) arrays of (run, version, uses) edges."""
+    array = np.array(sorted(edges), dtype=np.int64).reshape(-1, 3)
+    return array[:, 0], array[:, 1], array[:, 2].astype(bool)
 
 
 def rows(near, far, info, way, from_versions):
@@ -133,12 +251,20 @@ def rows(near, far, info, way, from_versions):
 
 def current():
     """This process's index if it is true for this connection (its tick is the one the
-    connection sees), else None, asking for a rebuild where there was one."""
+    connection sees, or the changes since it were applied: caught_up()), else None,
+    asking for a rebuild."""
     index = _index
     if index is None:
         return None
-    if clock() == index.tick:
+    tick = clock()
+    if tick == index.tick:
         return index
+    if tick is not None and not connection.in_atomic_block:  # never a transaction's own
+        with _catching_up:
+            index = _index  # another thread may have caught up meanwhile
+            caught = index if index is None or index.tick == tick else caught_up(index)
+        if caught is not None:
+            return caught
     wanted()
     return None
 
@@ -152,6 +278,78 @@ def clock():
     PostgreSQL (sql.query), 0.1 ms less than one bound client-side."""
     rows = sql.query(TICK, [])
     return rows[0][0] if rows else None
+
+
+KEEP_TICKS = 100_000  # the change log keeps this many ticks; an index further behind builds
+OVERLAY_MAX = 100_000  # edges changed since a build past which a process builds again
+EDGE_ADDED, EDGE_REMOVED, RUN, VERSION, SEQUENCE, ALL_EDGES_REMOVED = (
+    LineageChange.Kind.EDGE_ADDED,
+    LineageChange.Kind.EDGE_REMOVED,
+    LineageChange.Kind.RUN,
+    LineageChange.Kind.VERSION,
+    LineageChange.Kind.SEQUENCE,
+    LineageChange.Kind.ALL_EDGES_REMOVED,
+)
+
+
+def caught_up(index):
+    """`index` with the changes since its tick applied (registry.models.LineageChange),
+    read in one snapshot with that snapshot's tick, made this process's; None where they
+    cannot be: the log lacks a tick (pruned, or the tables were emptied since), every
+    edge went at once, or the clock is gone."""
+    global _index
+    with connection.cursor() as cursor:
+        cursor.execute(BEGIN[connection.vendor])
+        try:
+            found = _changes_since(cursor, index.tick)
+        finally:
+            cursor.execute("COMMIT")
+    if found is None:
+        return None
+    caught = index.applied(*found)
+    if _index is index:  # a build that finished meanwhile stays
+        _index = caught
+    if len(caught.added) + len(caught.removed) > OVERLAY_MAX:
+        wanted()
+    return caught
+
+
+def _changes_since(cursor, since):
+    """(tick, changes, runs, versions, sequences) since tick `since` as `cursor` sees
+    them: every tick's changes in order, and the rows of the runs, versions and
+    sequences they touch (read()'s shapes); None where the log cannot say."""
+    cursor.execute(TICK)
+    row = cursor.fetchone()
+    if row is None or not since < row[0] <= since + KEEP_TICKS:
+        return None
+    tick = row[0]
+    cursor.execute(
+        f"SELECT tick, kind, a, b, c FROM {LineageChange._meta.db_table}"
+        " WHERE tick > %s AND tick <= %s ORDER BY tick, id",
+        [since, tick],
+    )
+    changes = cursor.fetchall()
+    if len({change[0] for change in changes}) != tick - since:  # every tick writes a row
+        return None
+    if any(change[1] == ALL_EDGES_REMOVED for change in changes):
+        return None
+    runs = {a for _, kind, a, _, _ in changes if kind in (RUN, EDGE_ADDED)}
+    versions = {a for _, kind, a, _, _ in changes if kind == VERSION}
+    versions |= {b for _, kind, _, b, _ in changes if kind == EDGE_ADDED}
+    run_rows = _rows_of(cursor, RUNS + " WHERE id ", runs)
+    version_rows = _rows_of(cursor, VERSIONS + " WHERE id ", versions)
+    sequences = {a for _, kind, a, _, _ in changes if kind == SEQUENCE}
+    sequences |= {row[1] for row in version_rows}
+    sequence_rows = _rows_of(cursor, SEQUENCES + " AND id ", sequences, KIND)
+    return tick, changes, run_rows, version_rows, sequence_rows
+
+
+def _rows_of(cursor, select, pks, params=()):
+    if not pks:
+        return []
+    where, where_params = sql.id_list(pks)
+    cursor.execute(select + where, [*params, *where_params])
+    return cursor.fetchall()
 
 
 def wanted(nodes=None):
@@ -184,9 +382,19 @@ def build():
         _last_build = time.monotonic()
         snapshot = _read()
         _index = arrays(*snapshot) if snapshot is not None else None  # None: flushed
+        if _index is not None:
+            _prune(_index.tick)
         return _index
     finally:
         _building.release()
+
+
+def _prune(tick):
+    """Drop what the change log holds of ticks more than KEEP_TICKS before `tick` (an
+    index that far behind builds again rather than applying them)."""
+    table = LineageChange._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE tick < %s", [tick - KEEP_TICKS])
 
 
 def forget():
@@ -228,28 +436,23 @@ def read(cursor):
     edge_sql = "SELECT run_id, version_id, direction = %s FROM registry_lineageedge"
     edges = _int_rows(cursor, edge_sql, [USES], width=3)
     pks, projects, job_types = [], [], []
-    for rows in _fetched(cursor, "SELECT id, project_id, job_type FROM registry_run"):
+    for rows in _fetched(cursor, RUNS):
         pk, project, job_type = zip(*rows, strict=True)
         pks += pk
         projects += project
         job_types += job_type
     runs = (np.array(pks, dtype=np.int64), np.array(projects, dtype=np.int64), job_types)
-    versions = _int_rows(
-        cursor,
-        "SELECT id, sequence_id, generated, deleted_at IS NOT NULL FROM registry_artifactversion",
-        width=4,
-    )
-    sequences = [
-        row
-        for rows in _fetched(cursor, SEQUENCES, [ArtifactCollection.Kind.SEQUENCE.value])
-        for row in rows
-    ]
+    versions = _int_rows(cursor, VERSIONS, width=4)
+    sequences = [row for rows in _fetched(cursor, SEQUENCES, KIND) for row in rows]
     return tick and tick[0], edges, runs, versions, sequences
 
 
+RUNS = "SELECT id, project_id, job_type FROM registry_run"
+VERSIONS = "SELECT id, sequence_id, generated, deleted_at IS NOT NULL FROM registry_artifactversion"
 SEQUENCES = (
     f"SELECT id, type, name, project_id FROM {ArtifactCollection._meta.db_table} WHERE kind = %s"
 )
+KIND = [ArtifactCollection.Kind.SEQUENCE.value]
 
 
 def _fetched(cursor, sql, params=()):

@@ -1935,6 +1935,30 @@ class LineageClock(models.Model):
     tick = models.BigIntegerField()
 
 
+class LineageChange(models.Model):
+    """What each tick of the LineageClock changed, written by the same triggers
+    (migration 0015), so that a process holding the lineage index applies the changes
+    since its tick instead of building it again: an edge added or removed (`a` its run,
+    `b` its version, `c` 1 if it is a use), a run, version or sequence whose held columns
+    changed (`a` its pk), or every edge removed at once (a TRUNCATE); NOTHING for a
+    statement on the edges that changed none, so that every tick has a row."""
+
+    class Kind(models.IntegerChoices):
+        NOTHING = 0
+        EDGE_ADDED = 1
+        EDGE_REMOVED = 2
+        RUN = 3
+        VERSION = 4
+        SEQUENCE = 5
+        ALL_EDGES_REMOVED = 6
+
+    tick = models.BigIntegerField(db_index=True)
+    kind = models.SmallIntegerField(choices=Kind.choices)
+    a = models.BigIntegerField(null=True)
+    b = models.BigIntegerField(null=True)
+    c = models.SmallIntegerField(null=True)
+
+
 class FacetQuerySet(models.QuerySet):
     def newest(self):
         """{name: value} of the newest of each facet, by event time (then the larger value
