@@ -27,7 +27,7 @@ from itertools import repeat
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, connections
+from django.db import OperationalError, connection, connections
 
 from registry.models import ArtifactCollection, LineageChange
 
@@ -51,7 +51,7 @@ class Adjacency:
 
     start: np.ndarray
     far: np.ndarray
-    extra: "Adjacency" = None
+    extra: "Added" = None
     gone: np.ndarray = None
 
     @classmethod
@@ -77,14 +77,32 @@ class Adjacency:
             near, far = np.concatenate([near, more_near]), np.concatenate([far, more_far])
         return near, far
 
-    def changed(self, sources, fars, gone_sources, gone_fars, size):
+    def changed(self, sources, fars, gone_sources, gone_fars):
         """This Adjacency as built, with `sources` -> `fars` added since and the edges
         gone_sources -> gone_fars removed since."""
-        extra = (
-            Adjacency.of(sources, fars, max(size, len(self.start) - 1)) if len(sources) else None
-        )
+        extra = Added.of(sources, fars) if len(sources) else None
         gone = np.sort(gone_sources * SHIFT + gone_fars) if len(gone_sources) else None
         return Adjacency(self.start, self.far, extra, gone)
+
+
+@dataclass(frozen=True)
+class Added:
+    """Edges added since a build: far[i] leaves source[i], by source. Looked up by
+    binary search: a few edges need no array as long as the nodes."""
+
+    source: np.ndarray
+    far: np.ndarray
+
+    @classmethod
+    def of(cls, sources, fars):
+        order = np.lexsort((fars, sources))
+        return cls(sources[order], fars[order])
+
+    def gather(self, pks):
+        begin = np.searchsorted(self.source, pks)
+        counts = np.searchsorted(self.source, pks, side="right") - begin
+        offsets = np.repeat(begin - np.cumsum(counts) + counts, counts)
+        return np.repeat(pks, counts), self.far[offsets + np.arange(offsets.size)]
 
 
 SHIFT = 1 << 31  # pks stay below it: a (source, far) pair as one int64
@@ -95,9 +113,8 @@ class Index:
     tick: int
     from_versions: dict  # direction -> Adjacency from versions to runs
     from_runs: dict  # direction -> Adjacency from runs to versions
-    job_types: np.ndarray  # run pk -> its job type (objects: the strings themselves)
-    job_codes: np.ndarray  # run pk -> its job type's number: job_types[pk] is names[code]
-    job_names: tuple  # the distinct job types, by number
+    job_codes: np.ndarray  # run pk -> its job type's number in job_names
+    job_names: np.ndarray  # the distinct job types, by number (objects: the strings)
     run_projects: np.ndarray  # run pk -> its project's pk
     sequences: np.ndarray  # version pk -> its sequence's pk
     flags: np.ndarray  # version pk -> (generated, deleted)
@@ -111,7 +128,7 @@ class Index:
     def nbytes(self):
         """The arrays' size (a job type's string is shared, counted once in the database)."""
         adjacencies = [*self.from_versions.values(), *self.from_runs.values()]
-        arrays = [self.job_types, self.job_codes, self.run_projects, self.sequences, self.flags]
+        arrays = [self.job_codes, self.job_names, self.run_projects, self.sequences, self.flags]
         arrays += [self.sequence_types, self.sequence_names, self.sequence_projects]
         arrays += [a for adjacency in adjacencies for a in (adjacency.start, adjacency.far)]
         return sum(a.nbytes for a in arrays)
@@ -134,7 +151,7 @@ class Index:
         adjacency = (self.from_versions if from_versions else self.from_runs)[way]
         near, far = adjacency.gather(pks)
         if from_versions:
-            return near, far, (self.job_types[far], self.run_projects[far])
+            return near, far, (self.job_names[self.job_codes[far]], self.run_projects[far])
         flags = self.flags[far]
         return near, far, (self.sequences[far], flags[:, 0], flags[:, 1])
 
@@ -173,14 +190,13 @@ class Index:
         if not rows:
             return self
         pks, projects, types = zip(*rows, strict=True)
-        size = max(len(self.job_types), max(pks) + 1)
-        numbers = {name: code for code, name in enumerate(self.job_names)}
+        size = max(len(self.job_codes), max(pks) + 1)
+        numbers = {name: code for code, name in enumerate(self.job_names.tolist())}
         codes = [numbers.setdefault(name, len(numbers)) for name in types]
         return replace(
             self,
-            job_types=_patched(self.job_types, pks, types, size),
             job_codes=_patched(self.job_codes, pks, codes, size),
-            job_names=tuple(numbers),
+            job_names=_names(numbers),
             run_projects=_patched(self.run_projects, pks, projects, size),
         )
 
@@ -215,25 +231,36 @@ class Index:
         from_versions, from_runs = {}, {}
         for way, mask, gone in ((USES, uses, gone_uses), (LOGS, ~uses, ~gone_uses)):
             from_versions[way] = self.from_versions[way].changed(
-                version[mask], run[mask], gone_version[gone], gone_run[gone], len(self.sequences)
+                version[mask], run[mask], gone_version[gone], gone_run[gone]
             )
             from_runs[way] = self.from_runs[way].changed(
-                run[mask], version[mask], gone_run[gone], gone_version[gone], len(self.job_types)
+                run[mask], version[mask], gone_run[gone], gone_version[gone]
             )
         return replace(self, from_versions=from_versions, from_runs=from_runs)
 
     def unseen(self):
         """Fresh masks of the nodes a walk has met, for Graph's walk on the index: the
         versions' (index 0) and the runs' (index 1), as a key's low bit says."""
-        return tuple(np.zeros(len(a), dtype=bool) for a in (self.sequences, self.job_types))
+        return tuple(np.zeros(len(a), dtype=bool) for a in (self.sequences, self.job_codes))
 
 
 def _patched(array, pks, values, size):
-    """A copy of `array`, at least `size` long, with `values` at `pks`."""
-    grown = np.zeros((size, *array.shape[1:]), dtype=array.dtype)
-    grown[: len(array)] = array
+    """A copy of `array`, at least `size` long (with room to grow into: new runs and
+    versions come one after another), with `values` at `pks`."""
+    if size <= len(array):
+        grown = array.copy()
+    else:
+        grown = np.zeros((size + max(size // 16, 1024), *array.shape[1:]), dtype=array.dtype)
+        grown[: len(array)] = array
     grown[list(pks)] = values
     return grown
+
+
+def _names(numbers):
+    """The job types numbered in `numbers` ({name: number}), as an array by number."""
+    names = np.empty(len(numbers), dtype=object)
+    names[list(numbers.values())] = list(numbers)
+    return names
 
 
 def _edge_columns(edges):
@@ -393,8 +420,11 @@ def _prune(tick):
     """Drop what the change log holds of ticks more than KEEP_TICKS before `tick` (an
     index that far behind builds again rather than applying them)."""
     table = LineageChange._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE tick < %s", [tick - KEEP_TICKS])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE tick < %s", [tick - KEEP_TICKS])
+    except OperationalError:  # SQLite busy with a writer: the next build prunes
+        log.warning("Pruning the lineage change log failed", exc_info=True)
 
 
 def forget():
@@ -471,8 +501,6 @@ def arrays(tick, edges, runs, versions, sequence_rows):
     run_pks, projects, types = runs
     runs_size = int(run_pks.max(initial=0)) + 1
     versions_size = int(versions[:, 0].max(initial=0)) + 1
-    job_types = np.empty(runs_size, dtype=object)
-    job_types[run_pks] = types
     numbers = {}
     job_codes = np.zeros(runs_size, dtype=np.int64)
     job_codes[run_pks] = [numbers.setdefault(name, len(numbers)) for name in types]
@@ -496,9 +524,8 @@ def arrays(tick, edges, runs, versions, sequence_rows):
             d: Adjacency.of(version[m], run[m], versions_size) for d, m in directions.items()
         },
         from_runs={d: Adjacency.of(run[m], version[m], runs_size) for d, m in directions.items()},
-        job_types=job_types,
         job_codes=job_codes,
-        job_names=tuple(numbers),
+        job_names=_names(numbers),
         run_projects=run_projects,
         sequences=sequences,
         flags=flags,

@@ -58,7 +58,7 @@ def same_graph(caught, built):
     """The caught-up index answers every hop from every node as a fresh build does (the
     rows carry the far nodes' info), and holds the same sequences."""
     assert caught.tick == built.tick and caught.edges == built.edges
-    for array, from_versions in ((built.sequences, True), (built.job_types, False)):
+    for array, from_versions in ((built.sequences, True), (built.job_codes, False)):
         pks = np.arange(len(array) + 2)  # and past the end: nodes it never saw
         for upstream in (True, False):
             assert sorted(caught.hop(pks, upstream, from_versions)) == sorted(
