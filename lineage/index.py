@@ -3,15 +3,20 @@
 A hop by SQL costs a primary-key lookup per node reached (a hub's 3-hop view: 61,094 of
 them, most of its walk's time); from arrays it is one gather for the whole frontier. Each
 process builds its own `Index` once a walk reaches settings.LINEAGE_INDEX_NODES nodes (in
-a thread of its own: no request waits for it), from one snapshot of the edges, runs and
-versions, and notes the clock's tick of that snapshot (registry.models.LineageClock).
+a thread of its own: no request waits for it), from one snapshot of the edges, runs,
+versions and sequences, and notes the clock's tick of that snapshot
+(registry.models.LineageClock).
 
 The index is used only where it is true: `current()` reads the tick as the asking
-connection sees it, and answers None unless it is the index's. Every committed change the
-index holds moves the tick (database triggers, whoever writes), so a view never walks a
-stale graph: it walks by SQL while a rebuild (at most one every REBUILD_EVERY seconds) is
-under way. A transaction that wrote lineage sees its own tick and walks by SQL too, so
-nothing uncommitted ever enters the shared arrays.
+connection sees it. Every committed change the index holds moves the tick and is noted in
+the change log (registry.models.LineageChange; database triggers, whoever writes), so a
+process whose index is behind reads the changes since its tick in one snapshot and
+applies them (`caught_up`: the edges added and removed as overlays on the arrays built,
+node columns patched in copies, so views still walking the older index are untouched);
+where the log cannot say (pruned past it, a TRUNCATE, the tables emptied since) it walks
+by SQL while a rebuild (at most one every REBUILD_EVERY seconds) is under way. A
+transaction sees its own uncommitted tick and walks by SQL, so nothing uncommitted ever
+enters the shared arrays.
 
 `Index.hop` answers exactly what lineage.sql.hop's query does: (run pk, version pk,
 direction, *info) rows, info being what filters, clusters and access need of the node

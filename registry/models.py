@@ -1926,7 +1926,7 @@ class LineageClock(models.Model):
     """One row whose tick database triggers move on every change the lineage engine's
     in-memory index holds (an edge; a run's job type or project; a version's sequence,
     generated flag or deletion; a sequence's type, name or project), whoever writes it:
-    the ORM, a bulk update or raw SQL (migrations 0013, 0014). An index built at a tick
+    the ORM, a bulk update or raw SQL (migrations 0013-0015). An index built at a tick
     is true while a reader sees that tick (lineage/index.py). Writers of lineage queue on
     the row from that write to their commit, which keeps ticks in commit order. The first
     tick is random, so a table emptied and filled again (a flush) never repeats an
