@@ -32,7 +32,7 @@ from itertools import repeat
 
 import numpy as np
 from django.conf import settings
-from django.db import OperationalError, connection, connections
+from django.db import DatabaseError, OperationalError, connection, connections
 
 from registry.models import ArtifactCollection, LineageChange
 
@@ -330,12 +330,16 @@ def caught_up(index):
     cannot be: the log lacks a tick (pruned, or the tables were emptied since), every
     edge went at once, or the clock is gone."""
     global _index
-    with connection.cursor() as cursor:
-        cursor.execute(BEGIN[connection.vendor])
-        try:
-            found = _changes_since(cursor, index.tick)
-        finally:
-            cursor.execute("COMMIT")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(BEGIN[connection.vendor])
+            try:
+                found = _changes_since(cursor, index.tick)
+            finally:
+                cursor.execute("COMMIT")
+    except DatabaseError:  # the view walks by SQL instead; a build will try its own read
+        log.exception("Reading the lineage change log failed")
+        return None
     if found is None:
         return None
     caught = index.applied(*found)

@@ -178,6 +178,19 @@ def test_an_index_the_log_no_longer_covers_is_built_again(chain):
     assert index.build().tick == index.clock() and walks_index(raw)
 
 
+def test_a_change_log_that_cannot_be_read_leaves_the_view_to_sql(chain, monkeypatch):
+    g, raw, _, model = chain
+    index.build()
+    g.run("eval", "eval", uses=[model])
+
+    def broken(cursor, since):
+        cursor.execute("SELECT tick FROM no_such_table")
+
+    monkeypatch.setattr(index, "_changes_since", broken)
+    assert index.current() is None
+    assert "eval" in nodes(raw)  # walked by SQL, on a connection still usable
+
+
 def test_a_flushed_clock_never_matches(chain):
     g, raw, train, _ = chain
     index.build()
