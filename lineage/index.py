@@ -46,6 +46,7 @@ _index = None  # this process's newest Index
 _building = threading.Lock()
 _catching_up = threading.Lock()
 _last_build = float("-inf")
+_pruned_at = float("-inf")  # the tick this process last pruned the change log at
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,7 @@ def clock():
 
 
 KEEP_TICKS = 100_000  # the change log keeps this many ticks; an index further behind builds
+PRUNE_EVERY = 10_000  # ticks between two prunings of the change log by one process
 OVERLAY_MAX = 100_000  # edges changed since a build past which a process builds again
 EDGE_ADDED, EDGE_REMOVED, RUN, VERSION, SEQUENCE, ALL_EDGES_REMOVED = (
     LineageChange.Kind.EDGE_ADDED,
@@ -347,6 +349,9 @@ def caught_up(index):
         _index = caught
     if len(caught.added) + len(caught.removed) > OVERLAY_MAX:
         wanted()
+    elif caught.tick - _pruned_at >= PRUNE_EVERY:  # a process that never builds prunes too
+        prune = threading.Thread(target=_prune_and_close, args=[caught.tick], name="lineage-prune")
+        prune.start()
     return caught
 
 
@@ -428,18 +433,27 @@ def build():
 def _prune(tick):
     """Drop what the change log holds of ticks more than KEEP_TICKS before `tick` (an
     index that far behind builds again rather than applying them)."""
+    global _pruned_at
+    _pruned_at = tick
     table = LineageChange._meta.db_table
     try:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table} WHERE tick < %s", [tick - KEEP_TICKS])
-    except OperationalError:  # SQLite busy with a writer: the next build prunes
+    except OperationalError:  # SQLite busy with a writer: the next pruning tries again
         log.warning("Pruning the lineage change log failed", exc_info=True)
+
+
+def _prune_and_close(tick):
+    try:
+        _prune(tick)
+    finally:
+        connections.close_all()  # this thread's own connection
 
 
 def forget():
     """Drop this process's index (tests: a flushed database starts from nothing)."""
-    global _index, _last_build
-    _index, _last_build = None, float("-inf")
+    global _index, _last_build, _pruned_at
+    _index, _last_build, _pruned_at = None, float("-inf"), float("-inf")
 
 
 # One read transaction for the tick and the rows, so that the tick is the rows': on

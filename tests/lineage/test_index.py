@@ -191,6 +191,21 @@ def test_a_change_log_that_cannot_be_read_leaves_the_view_to_sql(chain, monkeypa
     assert "eval" in nodes(raw)  # walked by SQL, on a connection still usable
 
 
+def test_a_process_that_only_catches_up_prunes_the_log_too(chain, monkeypatch):
+    g, raw, train, _ = chain
+    monkeypatch.setattr(index, "KEEP_TICKS", 2)
+    monkeypatch.setattr(index, "PRUNE_EVERY", 1)
+    index.build()
+    for name in ("a", "b", "c"):
+        g.art(name, run=train)  # one edge a tick
+        assert index.current() is not None
+        for thread in threading.enumerate():
+            if thread.name == "lineage-prune":
+                thread.join(timeout=30)
+    kept = LineageChange.objects.values_list("tick", flat=True)
+    assert min(kept) >= index.clock() - 2 and len(set(kept)) <= 3
+
+
 def test_a_flushed_clock_never_matches(chain):
     g, raw, train, _ = chain
     index.build()
